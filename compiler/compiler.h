@@ -1,0 +1,489 @@
+/*
+ * compiler.h - kcc's internal header.
+ *
+ * kcc is a pipeline; each stage is one file and one section here:
+ *
+ *   main.c      command line
+ *   parse.c     model file (Keras JSON or TF.js model.json) -> Model (the IR)
+ *   ops.c       the op table: one row per Keras layer type
+ *   shape.c     shape inference, parameter shapes
+ *   weights.c   weights from a TF.js manifest, or initialized with a seed
+ *   fuse.c      Model -> Plan: fused steps (bias + activation into Dense, ...)
+ *   memplan.c   Plan -> arena offsets from buffer lifetimes
+ *   emit_c.c    Plan -> C99 source and header (the C dialect)
+ *   summary.c   the Keras-style table plus memory and compute figures
+ *
+ * and the support files: diag.c (diagnostics), json.c (reading JSON with
+ * paths), config.c (keras.json), activations.c (the activation table),
+ * writer.c (text output, templates, atomic files), util.c.
+ *
+ * Errors come in three kinds, kept apart: problems in the user's input are
+ * diagnostics (diag.c) naming file, JSON path, layer, expected and found;
+ * environment failures (I/O) are diagnostics too; broken invariants inside
+ * kcc are KCC_ASSERT, which says "internal error" and aborts.
+ */
+#ifndef KCC_COMPILER_H
+#define KCC_COMPILER_H
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kcc.h"
+
+#if defined(__GNUC__)
+#define KCC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define KCC_NORETURN __attribute__((noreturn))
+#else
+#define KCC_PRINTF(f, a)
+#define KCC_NORETURN
+#endif
+
+/* ---- util.c ------------------------------------------------------------ */
+
+KCC_NORETURN void internal_error(const char *file, int line, const char *what);
+#define KCC_ASSERT(c) ((c) ? (void)0 : internal_error(__FILE__, __LINE__, #c))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xformat(const char *fmt, ...) KCC_PRINTF(1, 2);
+
+/* A growable string.  Zero-initialize, then add; data is NUL-terminated. */
+typedef struct StrBuf {
+    char *data;
+    size_t len, cap;
+} StrBuf;
+
+void sb_add(StrBuf *sb, const char *s);
+void sb_addn(StrBuf *sb, const char *s, size_t n);
+void sb_printf(StrBuf *sb, const char *fmt, ...) KCC_PRINTF(2, 3);
+void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
+void sb_free(StrBuf *sb);
+
+/* A C identifier made from an arbitrary string: [A-Za-z0-9_] only, never a
+ * keyword, never starting with a digit.  Caller frees. */
+char *c_identifier(const char *s);
+/* An arbitrary string made safe inside a C block comment or a terminal
+ * line: printable ASCII except '*', '?' and '\' passes; the rest becomes
+ * \xNN.  Caller frees. */
+char *safe_text(const char *s);
+
+/* Reads a whole file; NUL-terminated.  Returns false and sets errno. */
+bool read_file(const char *path, char **data, size_t *len);
+const char *path_basename(const char *path);
+/* The directory part of path with a trailing '/', or "" (caller frees). */
+char *path_dirname(const char *path);
+
+/* ---- diag.c ------------------------------------------------------------ */
+
+/* Diagnostics go to stderr as "kcc: error: ..." and are counted, so that a
+ * phase can report every problem before the driver stops. */
+typedef struct Diag {
+    int errors;
+    int warnings;
+} Diag;
+
+void diag_error(Diag *d, const char *fmt, ...) KCC_PRINTF(2, 3);
+void diag_warning(Diag *d, const char *fmt, ...) KCC_PRINTF(2, 3);
+void diag_note(Diag *d, const char *fmt, ...) KCC_PRINTF(2, 3);
+/* A short printable rendering of a JSON value for "got ..." (caller frees). */
+char *json_repr(const cJSON *v);
+/* "a string", "an integer", ... */
+const char *json_kind(const cJSON *v);
+
+/* ---- json.c ------------------------------------------------------------ */
+
+/* Parses a JSON document.  On a syntax error prints "file:line:col: ..."
+ * with the offending line and a caret, counts it, and returns NULL. */
+cJSON *json_parse(Diag *d, const char *file, const char *text, size_t len);
+
+/* ---- IR ---------------------------------------------------------------- */
+
+enum { MAX_RANK = 8, MAX_PARAMS = 4, MAX_EPILOGUE = 8 };
+
+/* A shape without the batch axis. */
+typedef struct Shape {
+    int rank;
+    long dim[MAX_RANK];
+} Shape;
+
+long shape_count(const Shape *s);
+/* "(None, 28, 28, 1)" with the batch axis, into buf. */
+const char *shape_str(const Shape *s, char *buf, size_t size);
+/* "[28, 28, 1]" without the batch axis. */
+const char *dims_str(const Shape *s, char *buf, size_t size);
+bool shape_equal(const Shape *a, const Shape *b);
+
+typedef enum DType { DT_F32, DT_F64 } DType;
+typedef enum DataFormat { FMT_CHANNELS_LAST, FMT_CHANNELS_FIRST } DataFormat;
+
+/* Activation functions, element-wise or (softmax) along one axis. */
+typedef enum ActKind {
+    ACT_LINEAR,
+    ACT_RELU,
+    ACT_RELU6,
+    ACT_RELU_EX,        /* ReLU layer: max_value, negative_slope, threshold */
+    ACT_LEAKY_RELU,     /* alpha */
+    ACT_ELU,            /* alpha */
+    ACT_SELU,
+    ACT_SIGMOID,
+    ACT_HARD_SIGMOID,   /* Keras 1/2: clip(0.2 x + 0.5, 0, 1) */
+    ACT_HARD_SIGMOID3,  /* Keras 3: relu6(x + 3) / 6 */
+    ACT_HARD_SILU,      /* Keras 3: x * relu6(x + 3) / 6 */
+    ACT_TANH,
+    ACT_SOFTPLUS,
+    ACT_SOFTSIGN,
+    ACT_SWISH,
+    ACT_GELU,           /* exact, with erf */
+    ACT_GELU_TANH,      /* tanh approximation */
+    ACT_EXPONENTIAL,
+    ACT_MISH,
+    ACT_SOFTMAX,        /* along axis */
+    ACT_LOG_SOFTMAX,    /* along axis */
+    ACT__COUNT
+} ActKind;
+
+typedef struct Act {
+    ActKind kind;
+    double alpha;       /* leaky/elu alpha, ReLU negative_slope */
+    double max_value;   /* ReLU, when has_max */
+    double threshold;   /* ReLU */
+    bool has_max;
+    int axis;           /* softmax: axis of the sample (batch excluded) */
+} Act;
+
+/* What a helper takes besides x. */
+typedef enum ActArgs { ARGS_NONE, ARGS_ALPHA, ARGS_RELU } ActArgs;
+
+typedef struct ActDef {
+    const char *name;   /* the Keras name, as in "activation": "relu" */
+    ActKind kind;
+    bool along_axis;    /* softmax-like: needs a whole row */
+    ActArgs args;
+    const char *fn;     /* the helper's name in generated code */
+    const char *label;  /* for comments */
+    const char *body;   /* C body of the helper, see activations.c */
+} ActDef;
+
+const ActDef *act_def(ActKind kind);
+/* Looks up a Keras activation name; keras_major picks hard_sigmoid's form. */
+const ActDef *act_lookup(const char *name, int keras_major);
+/* The names act_lookup accepts, for messages. */
+const char *act_names(void);
+
+typedef struct Param {
+    const char *name;           /* Keras weight name: "kernel", "bias" */
+    Shape shape;
+    kcc_initializer init;
+    bool init_has_seed;
+    long init_seed;
+    bool trainable;
+    double *data;               /* shape_count(&shape) values, once bound */
+} Param;
+
+struct OpDef;
+
+typedef struct Layer {
+    int index;                  /* position in the model's layer list */
+    char *name;                 /* Keras name, as written */
+    char *type;                 /* class_name, as written */
+    char *cname;                /* "l3_dense_1": safe C name */
+    char *where;                /* JSON path of the layer object */
+    const struct OpDef *op;
+    const cJSON *config;
+    bool trainable;
+    bool ok;                    /* parsed without errors */
+
+    int input;                  /* value ids (chains for now) */
+    int output;
+
+    Param params[MAX_PARAMS];
+    int nparams;
+
+    /* Configuration; each op uses the fields its table row names. */
+    long units;                 /* Dense */
+    bool use_bias;              /* Dense */
+    Act act;                    /* Dense's activation, activation layers */
+    Shape target;               /* Reshape; -1 allowed once before inference */
+    DataFormat format;          /* Flatten */
+    double rate;                /* Dropout */
+    unsigned shared_axes;       /* PReLU: bit i = sample axis i is shared */
+    int axis_raw;               /* Softmax: the axis as written */
+} Layer;
+
+typedef struct Value {
+    Shape shape;
+    int producer;               /* layer index, -1 for the model input */
+} Value;
+
+typedef struct KerasConfig {
+    DType floatx;
+    DataFormat image_data_format;
+    double epsilon;
+    char *source;               /* the file it came from, or NULL */
+} KerasConfig;
+
+typedef struct Model {
+    Diag *diag;
+    const char *file;           /* the model file, as given */
+    char *name;                 /* the model's name in the file */
+    char *schema;               /* "Keras 2", "Keras 3", "TF.js layers-model" */
+    int keras_major;            /* 1, 2 or 3: semantics that changed */
+    cJSON *root;                /* owns every cJSON pointer in the model */
+
+    Layer *layers;
+    int nlayers;
+    Value *values;
+    int nvalues;
+    int input;                  /* value id */
+    int output;                 /* value id */
+    Shape input_shape;          /* -1 marks an unknown size */
+    bool has_input_shape;
+    const Layer *input_shape_layer; /* where it was given, for messages */
+    const char *input_shape_key;
+    bool input_shape_override;  /* --input-shape: replaces the above */
+
+    KerasConfig config;         /* image_data_format, epsilon, floatx */
+    DType dtype;
+
+    char **inputs;              /* every file read: for --depfile */
+    int ninputs;
+
+    const cJSON *manifest;      /* TF.js weightsManifest, if any */
+    bool weights_bound;         /* params hold trained weights */
+    char *weights_from;         /* the file they came from */
+} Model;
+
+/* Diagnostics about a layer: "file: layers[2] "dense" (Dense): path: ..." */
+void layer_error(Model *m, const Layer *l, const char *path, const char *fmt, ...)
+    KCC_PRINTF(4, 5);
+void model_error(Model *m, const char *path, const char *fmt, ...) KCC_PRINTF(3, 4);
+
+void model_free(Model *m);
+void model_add_input(Model *m, const char *path);
+long model_param_count(const Model *m, bool trainable);
+
+/* ---- config.c ---------------------------------------------------------- */
+
+/* Loads Keras's configuration: path if given, else $KERAS_HOME/keras.json,
+ * else ~/.keras/keras.json; a missing default file means Keras's defaults.
+ * Returns false after reporting a problem. */
+bool keras_config_load(KerasConfig *kc, Diag *d, const char *path);
+
+/* ---- parse.c: reading layer configs ----------------------------------- */
+
+/* Reads one layer's config object, remembering which keys were used so
+ * that cfg_finish can report every key kcc does not understand. */
+typedef struct CfgReader {
+    Model *m;
+    Layer *l;
+    const cJSON *obj;
+    int nkeys;
+    bool used[256];
+} CfgReader;
+
+/* The value of the first of the given keys present (NULL-terminated list),
+ * marking them all used; *key_out gets the key found.  JSON null counts as
+ * absent. */
+const cJSON *cfg_take(CfgReader *r, const char **key_out, ...);
+/* Marks keys as understood without looking at them. */
+void cfg_ignore(CfgReader *r, ...);
+long cfg_int(CfgReader *r, const char *key, long def, long lo, long hi);
+double cfg_num(CfgReader *r, const char *key, double def, double lo, double hi);
+bool cfg_bool(CfgReader *r, const char *key, bool def);
+const char *cfg_str(CfgReader *r, const char *key, const char *def);
+/* An activation name (or null = linear) into *act. */
+void cfg_activation(CfgReader *r, const char *key, Act *act);
+/* A Keras initializer object or name into p's init. */
+void cfg_initializer(CfgReader *r, Param *p, const char *key, const char *key1,
+                     const char *def);
+DataFormat cfg_data_format(CfgReader *r);
+void cfg_finish(CfgReader *r);
+
+/* Reads a model file (either format).  Returns NULL after reporting. */
+Model *parse_model(Diag *d, const char *file, const KerasConfig *kc);
+
+/* ---- ops.c ------------------------------------------------------------- */
+
+enum {
+    OPF_IDENTITY = 1 << 0,    /* inference: output is the input (Dropout) */
+    OPF_VIEW = 1 << 1,        /* output is the input's memory (Reshape) */
+    OPF_ACTIVATION = 1 << 2,  /* an activation: fusible into an epilogue */
+    OPF_EPILOGUE = 1 << 3,    /* accepts fused activations (Dense) */
+    OPF_INPUT = 1 << 4        /* InputLayer */
+};
+
+struct Step;
+struct Emit;
+
+/* One row per Keras layer type.  Adding a layer means: a template in
+ * templates/, a row here, its functions in ops.c, and its tests. */
+typedef struct OpDef {
+    const char *name;           /* Keras class_name */
+    unsigned flags;
+    /* Reads config keys into the layer; reports problems through r. */
+    void (*parse)(CfgReader *r, Layer *l);
+    /* Output shape and parameter shapes from the input shape.  Reports
+     * problems with layer_error and returns false. */
+    bool (*infer)(Model *m, Layer *l, const Shape *in, Shape *out);
+    /* Multiply-accumulates per sample. */
+    long (*macs)(const Model *m, const Layer *l);
+    /* Writes the step's function (NULL for views and identities). */
+    void (*emit)(struct Emit *e, const struct Step *s);
+    /* Is the view a plain reinterpretation (no data movement)? */
+    bool (*is_view)(const Model *m, const Layer *l);
+} OpDef;
+
+const OpDef *op_lookup(const char *class_name);
+/* The op that copies a tensor (a model whose output is its input). */
+const OpDef *op_copy(void);
+/* Layer types kcc knows of but does not support yet, for messages. */
+bool op_known_unsupported(const char *class_name);
+
+/* ---- shape.c ----------------------------------------------------------- */
+
+bool infer_shapes(Model *m);
+
+/* ---- weights.c --------------------------------------------------------- */
+
+/* Binds the weights of a TF.js manifest (weights_file's, or the model's
+ * own when weights_file is NULL and it has one), or else initializes every
+ * parameter from its initializer with the given seed. */
+bool load_weights(Model *m, const char *weights_file, uint64_t seed);
+
+/* float16 bits to a double; exposed for tests. */
+double half_to_double(uint16_t h);
+
+/* ---- fuse.c ------------------------------------------------------------ */
+
+typedef struct Step {
+    const Layer *layer;         /* the layer computed */
+    const OpDef *op;
+    Act epilogue[MAX_EPILOGUE]; /* activations fused after the op */
+    const Layer *fused[MAX_EPILOGUE]; /* the layers they came from */
+    Shape eshape[MAX_EPILOGUE]; /* the shape each activation sees */
+    int nepilogue;
+    int in, out;                /* value ids */
+} Step;
+
+typedef enum BufKind { BUF_ARENA, BUF_INPUT, BUF_OUTPUT } BufKind;
+
+typedef struct Buffer {
+    BufKind kind;
+    long size;                  /* elements */
+    int first, last;            /* steps that write first and read last */
+    long offset;                /* elements into the arena */
+} Buffer;
+
+typedef struct Plan {
+    Model *m;
+    Step *steps;
+    int nsteps;
+    int *value_buf;             /* value id -> buffer id */
+    Buffer *bufs;
+    int nbufs;
+    long arena;                 /* elements */
+    long macs;                  /* per sample */
+} Plan;
+
+Plan *fuse_model(Model *m);
+void plan_free(Plan *p);
+
+/* ---- memplan.c --------------------------------------------------------- */
+
+/* Assigns arena offsets: buffers whose lifetimes overlap never share
+ * memory; the arena is as small as a greedy best-fit finds. */
+void plan_memory(Plan *p);
+
+/* ---- writer.c ---------------------------------------------------------- */
+
+/* Expands {{KEY}} placeholders in a template.  A value with several lines
+ * is indented like its placeholder; a placeholder alone on its line whose
+ * value is empty removes the line.  A missing key is an internal error. */
+void template_expand(StrBuf *out, const char *tmpl, const char *const *kv);
+/* The text of templates/<name>.in ("dense.c"), embedded at build time. */
+const char *template_get(const char *name);
+
+/* Writes files all-or-nothing: each goes to a temporary file beside its
+ * destination and is renamed into place only when all were written. */
+typedef struct OutFile {
+    const char *path;
+    const char *data;
+    size_t len;
+} OutFile;
+
+bool write_files_atomic(Diag *d, const OutFile *files, int n);
+
+/* ---- emit_c.c ---------------------------------------------------------- */
+
+typedef enum WeightsMode { WEIGHTS_EMBED, WEIGHTS_SEPARATE, WEIGHTS_RUNTIME } WeightsMode;
+
+typedef struct EmitOptions {
+    const char *prefix;         /* API prefix, a C identifier */
+    WeightsMode weights;
+    const char *source_name;    /* "model.c" */
+    const char *header_name;    /* "model.h", as #included */
+    const char *weights_file;   /* runtime: the weight file's name */
+    const char *command_line;
+} EmitOptions;
+
+typedef struct EmitResult {
+    StrBuf source;              /* model.c */
+    StrBuf header;              /* model.h */
+    StrBuf weights_source;      /* model_weights.c (separate) */
+    StrBuf weights_blob;        /* the weight file (runtime) */
+} EmitResult;
+
+/* The C dialect: element type, literal and libm suffixes. */
+typedef struct Dialect {
+    const char *ctype;          /* "float" */
+    const char *lit;            /* "f" */
+    const char *fn;             /* "f": expf */
+    int digits;                 /* 9 or 17: round-trips */
+} Dialect;
+
+/* What an op's emit function writes with. */
+typedef struct Emit {
+    const Plan *plan;
+    const Dialect *dl;
+    const EmitOptions *opt;
+    StrBuf *out;                /* the kernels section */
+    char **param_expr;          /* [layer * MAX_PARAMS + k]: C expression */
+    bool act_used[ACT__COUNT];  /* helpers to emit */
+} Emit;
+
+/* A literal of the dialect's type: "0.5f", "1e-05f", "2.0f". */
+void emit_literal(StrBuf *sb, const Dialect *dl, double v);
+/* The C expression naming a parameter's data. */
+const char *emit_param(const Emit *e, const Layer *l, int param);
+/* "l1_dense" */
+const char *emit_fn_name(const Step *s);
+/* The block comment above a step's function. */
+void emit_step_comment(Emit *e, const Step *s);
+/* Applies acts[0..n) element-wise to expression x: "act_relu(act_x(x))". */
+void emit_act_expr(Emit *e, StrBuf *sb, const Act *acts, int n, const char *x);
+/* The statements applying a step's epilogue: the first activation reads
+ * x and writes y (x may be y), the others work in place on y.  The text
+ * ends without a newline. */
+void emit_epilogue(Emit *e, StrBuf *sb, const Step *s, const char *x, const char *y);
+
+/* Expands templates/<tmpl>.in ("dense.c") for a step into the kernels section.
+ * kv is a NULL-terminated list of KEY, value pairs; FN, COMMENT, T, L, F
+ * and EPILOGUE (the step's fused activations on y, in place) come free. */
+void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv);
+
+bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res);
+void emit_result_free(EmitResult *r);
+
+/* ---- summary.c --------------------------------------------------------- */
+
+/* The Keras-style table and kcc's figures, into sb (also used in the
+ * generated file's header comment, with line_prefix " * "). */
+void summary_write(StrBuf *sb, const Plan *p, const char *line_prefix);
+
+#endif /* KCC_COMPILER_H */

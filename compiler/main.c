@@ -1,0 +1,397 @@
+/*
+ * main.c - the kcc command line.
+ *
+ *   kcc [options] MODEL -o OUT.c     compile a model to C
+ *   kcc summary [options] MODEL      print the model table and sizes
+ *
+ * Exit status: 0 on success, 1 on any error (bad model, bad usage, I/O).
+ * Nothing is written unless everything succeeded.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "compiler.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage_text[] =
+    "usage: kcc [options] MODEL -o OUT.c\n"
+    "       kcc summary [options] MODEL\n"
+    "       kcc --help | --version\n"
+    "\n"
+    "Compiles a Keras model to self-contained C99: OUT.c and OUT.h, with no\n"
+    "malloc, no stdio and no dependency beyond libm.  MODEL is Keras JSON\n"
+    "(model.to_json(), Keras 1, 2 or 3) or a TF.js layers-model model.json\n"
+    "with its weight shards.\n"
+    "\n"
+    "Options:\n"
+    "  -o FILE              the C file to write; the header goes beside it\n"
+    "  --name PREFIX        prefix of the generated API (default: the model's name)\n"
+    "  --weights MODE       embed: static const arrays in OUT.c (default)\n"
+    "                       separate: const arrays in OUT_weights.c\n"
+    "                       runtime: OUT.weights, loaded with PREFIX_load_weights()\n"
+    "  --load-weights FILE  take the weights from a TF.js model.json (bound by name)\n"
+    "  --seed N             seed for initializing a model without weights (default 0)\n"
+    "  --input-shape D,...  the input shape without the batch axis, e.g. 28,28,1\n"
+    "  --floatx TYPE        float32 or float64 (default: keras.json's floatx)\n"
+    "  --keras-config FILE  Keras's keras.json (default: $KERAS_HOME/keras.json,\n"
+    "                       else ~/.keras/keras.json)\n"
+    "  --depfile FILE       also write a make-style dependency file\n"
+    "  -h, --help           show this help\n"
+    "  --version            show kcc's version\n"
+    "\n"
+    "Exit status: 0 on success, 1 on any error.\n";
+
+typedef struct Options {
+    bool summary;
+    const char *model;
+    const char *output;
+    const char *name;
+    WeightsMode weights;
+    const char *load_weights;
+    uint64_t seed;
+    bool seed_given;
+    const char *input_shape;
+    const char *floatx;
+    const char *keras_config;
+    const char *depfile;
+} Options;
+
+static int usage_error(Diag *d, const char *fmt, ...) KCC_PRINTF(2, 3);
+
+static int usage_error(Diag *d, const char *fmt, ...)
+{
+    StrBuf sb = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    diag_error(d, "%s (see kcc --help)", sb.data);
+    sb_free(&sb);
+    return 1;
+}
+
+/* "--opt value" or "--opt=value". */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *matched)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    *matched = false;
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=') {
+        *matched = true;
+        return a + n + 1;
+    }
+    if (a[n] != '\0')
+        return NULL;
+    *matched = true;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+static int parse_args(Diag *d, int argc, char **argv, Options *o)
+{
+    static const char *const with_value[] = {
+        "-o", "--name", "--weights", "--load-weights", "--seed", "--input-shape",
+        "--floatx", "--keras-config", "--depfile",
+    };
+    int i = 1;
+    if (i < argc && strcmp(argv[i], "summary") == 0) {
+        o->summary = true;
+        i++;
+    }
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("kcc %s\n", KCC_VERSION);
+            return -1;
+        }
+        if (a[0] != '-' || strcmp(a, "-") == 0) {
+            if (o->model)
+                return usage_error(d, "more than one model file given: '%s'", a);
+            o->model = a;
+            continue;
+        }
+        const char *v = NULL;
+        size_t k;
+        bool matched = false;
+        for (k = 0; k < sizeof with_value / sizeof *with_value; k++) {
+            v = option_value(argc, argv, &i, with_value[k], &matched);
+            if (matched)
+                break;
+        }
+        if (!matched)
+            return usage_error(d, "unknown option '%s'", a);
+        if (!v)
+            return usage_error(d, "option '%s' needs a value", a);
+        const char *opt = with_value[k];
+        if (strcmp(opt, "-o") == 0) {
+            o->output = v;
+        } else if (strcmp(opt, "--name") == 0) {
+            o->name = v;
+        } else if (strcmp(opt, "--weights") == 0) {
+            if (strcmp(v, "embed") == 0)
+                o->weights = WEIGHTS_EMBED;
+            else if (strcmp(v, "separate") == 0)
+                o->weights = WEIGHTS_SEPARATE;
+            else if (strcmp(v, "runtime") == 0)
+                o->weights = WEIGHTS_RUNTIME;
+            else
+                return usage_error(d, "--weights: expected embed, separate or runtime, got '%s'", v);
+        } else if (strcmp(opt, "--load-weights") == 0) {
+            o->load_weights = v;
+        } else if (strcmp(opt, "--seed") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (!*v || *end || errno || v[0] == '-')
+                return usage_error(d, "--seed: expected a non-negative integer, got '%s'", v);
+            o->seed = (uint64_t)s;
+            o->seed_given = true;
+        } else if (strcmp(opt, "--input-shape") == 0) {
+            o->input_shape = v;
+        } else if (strcmp(opt, "--floatx") == 0) {
+            if (strcmp(v, "float32") != 0 && strcmp(v, "float64") != 0) {
+                if (strcmp(v, "float16") == 0 || strcmp(v, "bfloat16") == 0)
+                    return usage_error(d, "--floatx: %s is not supported yet; use float32 or "
+                                          "float64", v);
+                return usage_error(d, "--floatx: expected float32 or float64, got '%s'", v);
+            }
+            o->floatx = v;
+        } else if (strcmp(opt, "--keras-config") == 0) {
+            o->keras_config = v;
+        } else if (strcmp(opt, "--depfile") == 0) {
+            o->depfile = v;
+        }
+    }
+    if (!o->model)
+        return usage_error(d, "no model file given");
+    if (!o->summary && !o->output)
+        return usage_error(d, "no output file given: use -o OUT.c");
+    if (o->summary && (o->output || o->depfile))
+        return usage_error(d, "kcc summary writes no files; drop -o and --depfile");
+    return 0;
+}
+
+static bool parse_input_shape(Diag *d, const char *text, Shape *s)
+{
+    s->rank = 0;
+    const char *p = text;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 1 || v > INT_MAX || s->rank == MAX_RANK) {
+            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
+            return false;
+        }
+        s->dim[s->rank++] = v;
+        if (*end == '\0')
+            return true;
+        if (*end != ',' && *end != 'x') {
+            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
+            return false;
+        }
+        p = end + 1;
+    }
+}
+
+/* "kcc a b": the command as given, with arguments quoted when needed. */
+static char *command_line(int argc, char **argv)
+{
+    StrBuf sb = {0};
+    sb_add(&sb, "kcc");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,/=:+", *c))
+                plain = false;
+        if (plain) {
+            sb_printf(&sb, " %s", a);
+        } else {
+            sb_add(&sb, " '");
+            for (const char *c = a; *c; c++) {
+                if (*c == '\'')
+                    sb_add(&sb, "'\\''");
+                else
+                    sb_addn(&sb, c, 1);
+            }
+            sb_add(&sb, "'");
+        }
+    }
+    return sb.data;
+}
+
+static char *with_suffix(const char *path, const char *strip, const char *add)
+{
+    size_t n = strlen(path), s = strlen(strip);
+    if (n > s && strcmp(path + n - s, strip) == 0)
+        n -= s;
+    return xformat("%.*s%s", (int)n, path, add);
+}
+
+/* Would writing out clobber one of the files read? */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return false;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void dep_escape(StrBuf *sb, const char *path)
+{
+    for (const char *c = path; *c; c++) {
+        if (*c == ' ' || *c == '#' || *c == '\\')
+            sb_add(sb, "\\");
+        if (*c == '$')
+            sb_add(sb, "$");
+        sb_addn(sb, c, 1);
+    }
+}
+
+static int run(Diag *d, const Options *o, int argc, char **argv)
+{
+    KerasConfig kc;
+    if (!keras_config_load(&kc, d, o->keras_config))
+        return 1;
+    if (o->floatx)
+        kc.floatx = strcmp(o->floatx, "float64") == 0 ? DT_F64 : DT_F32;
+
+    Shape override;
+    if (o->input_shape && !parse_input_shape(d, o->input_shape, &override)) {
+        free(kc.source);
+        return 1;
+    }
+    if (o->name) {
+        char *id = c_identifier(o->name);
+        bool valid = strcmp(id, o->name) == 0;
+        free(id);
+        if (!valid) {
+            free(kc.source);
+            return usage_error(d, "--name: '%s' is not a C identifier (letters, digits, single "
+                                  "underscores; not a keyword)", o->name);
+        }
+    }
+
+    Model *m = parse_model(d, o->model, &kc);
+    if (!m) {
+        free(kc.source);
+        return 1;
+    }
+    if (o->input_shape) {
+        m->input_shape = override;
+        m->has_input_shape = true;
+        m->input_shape_override = true;
+    }
+    int rc = 1;
+    Plan *p = NULL;
+    if (!infer_shapes(m))
+        goto done;
+    if (!o->summary) {
+        if (!load_weights(m, o->load_weights, o->seed))
+            goto done;
+        if (!m->weights_bound && !o->seed_given)
+            diag_note(d, "%s has no weights: parameters drawn from the model's initializers "
+                         "with seed 0 (--seed)", o->model);
+    }
+    p = fuse_model(m);
+    plan_memory(p);
+
+    if (o->summary) {
+        StrBuf sb = {0};
+        summary_write(&sb, p, "");
+        fputs(sb.data, stdout);
+        sb_free(&sb);
+        rc = fflush(stdout) == 0 ? 0 : 1;
+        goto done;
+    }
+
+    char *prefix;
+    if (o->name) {
+        prefix = xstrdup(o->name);
+    } else {
+        prefix = c_identifier(m->name);
+        for (char *c = prefix; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + 32);
+    }
+    char *header = with_suffix(o->output, ".c", ".h");
+    char *wfile = o->weights == WEIGHTS_SEPARATE ? with_suffix(o->output, ".c", "_weights.c")
+                : o->weights == WEIGHTS_RUNTIME  ? with_suffix(o->output, ".c", ".weights")
+                                                 : NULL;
+    char *cmd = command_line(argc, argv);
+    EmitOptions eo = {prefix, o->weights, o->output, header, wfile, cmd};
+    EmitResult res;
+    emit_c(p, &eo, &res);
+
+    OutFile files[4];
+    int nfiles = 0;
+    files[nfiles++] = (OutFile){o->output, res.source.data, res.source.len};
+    files[nfiles++] = (OutFile){header, res.header.data, res.header.len};
+    if (o->weights == WEIGHTS_SEPARATE)
+        files[nfiles++] = (OutFile){wfile, res.weights_source.data, res.weights_source.len};
+    if (o->weights == WEIGHTS_RUNTIME)
+        files[nfiles++] = (OutFile){wfile, res.weights_blob.data, res.weights_blob.len};
+    StrBuf dep = {0};
+    if (o->depfile) {
+        for (int i = 0; i < nfiles; i++) {
+            if (i)
+                sb_add(&dep, " ");
+            dep_escape(&dep, files[i].path);
+        }
+        sb_add(&dep, ":");
+        for (int i = 0; i < m->ninputs; i++) {
+            sb_add(&dep, " ");
+            dep_escape(&dep, m->inputs[i]);
+        }
+        sb_add(&dep, "\n");
+        files[nfiles++] = (OutFile){o->depfile, dep.data, dep.len};
+    }
+
+    bool clash = false;
+    for (int i = 0; i < nfiles; i++)
+        for (int k = 0; k < m->ninputs; k++)
+            if (same_file(files[i].path, m->inputs[k]) || strcmp(files[i].path, m->inputs[k]) == 0) {
+                char *f = safe_text(files[i].path);
+                diag_error(d, "%s: refusing to overwrite an input file", f);
+                free(f);
+                clash = true;
+            }
+    if (!clash && write_files_atomic(d, files, nfiles))
+        rc = 0;
+
+    sb_free(&dep);
+    emit_result_free(&res);
+    free(cmd);
+    free(wfile);
+    free(header);
+    free(prefix);
+done:
+    plan_free(p);
+    model_free(m);
+    free(kc.source);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    Diag d = {0, 0};
+    Options o;
+    memset(&o, 0, sizeof o);
+    int rc = parse_args(&d, argc, argv, &o);
+    if (rc < 0)
+        return fflush(stdout) == 0 ? 0 : 1;
+    if (rc > 0)
+        return 1;
+    return run(&d, &o, argc, argv);
+}

@@ -1,0 +1,531 @@
+/*
+ * ops.c - the op table: one row per Keras layer type.
+ *
+ * A row gives the layer's config parser, its shape rule (which also
+ * declares its parameters), its multiply-accumulate count and its C
+ * emitter, whose kernel text lives in templates/<name>.c.in.  To add a
+ * layer: copy a template, write these functions, add a row, add tests.
+ */
+#include "compiler.h"
+
+#include <float.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Declares parameter k of layer l. */
+static Param *add_param(Layer *l, const char *name, bool trainable)
+{
+    KCC_ASSERT(l->nparams < MAX_PARAMS);
+    Param *p = &l->params[l->nparams++];
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->trainable = trainable && l->trainable;
+    kcc_init_defaults(&p->init, KCC_INIT_ZEROS);
+    return p;
+}
+
+static Param *find_param(Layer *l, const char *name)
+{
+    for (int i = 0; i < l->nparams; i++)
+        if (strcmp(l->params[i].name, name) == 0)
+            return &l->params[i];
+    return NULL;
+}
+
+static const char *num(char *buf, long v)
+{
+    snprintf(buf, 32, "%ld", v);
+    return buf;
+}
+
+/* Keys that only matter for training; inference reads and ignores them
+ * (regularizers become part of the loss, constraints of the optimizer). */
+static void ignore_training_keys(CfgReader *r)
+{
+    cfg_ignore(r, "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+               "kernel_constraint", "bias_constraint", "W_regularizer", "b_regularizer",
+               "W_constraint", "b_constraint", (char *)NULL);
+}
+
+/* ---- InputLayer -------------------------------------------------------- */
+
+static void input_parse(CfgReader *r, Layer *l)
+{
+    (void)l;
+    if (cfg_bool(r, "sparse", false))
+        layer_error(r->m, l, "config.sparse", "sparse inputs are not supported");
+    if (cfg_bool(r, "ragged", false))
+        layer_error(r->m, l, "config.ragged", "ragged inputs are not supported");
+    cfg_ignore(r, "optional", "input_tensor", (char *)NULL);
+}
+
+/* ---- Dense ------------------------------------------------------------- */
+
+static void dense_parse(CfgReader *r, Layer *l)
+{
+    const char *key = "units";
+    const cJSON *v = cfg_take(r, &key, "units", "output_dim", (char *)NULL);
+    l->units = 0;
+    if (!v) {
+        layer_error(r->m, l, "config.units", "missing (expected a positive integer)");
+        l->ok = false;
+    } else {
+        /* Reread through cfg_int for the range check and message. */
+        l->units = cfg_int(r, key, 0, 1, INT_MAX);
+    }
+    cfg_activation(r, "activation", &l->act);
+    l->use_bias = cfg_bool(r, "use_bias", true);
+    if (cJSON_GetObjectItemCaseSensitive(r->obj, "bias"))
+        l->use_bias = cfg_bool(r, "bias", true);
+    Param *k = add_param(l, "kernel", true);
+    cfg_initializer(r, k, "kernel_initializer", "init", "glorot_uniform");
+    Param *b = add_param(l, "bias", true);
+    cfg_initializer(r, b, "bias_initializer", NULL, "zeros");
+    if (!l->use_bias)
+        l->nparams = 1;
+    const cJSON *lora = cfg_take(r, NULL, "lora_rank", (char *)NULL);
+    if (lora) {
+        layer_error(r->m, l, "config.lora_rank", "LoRA-adapted Dense layers are not supported");
+        l->ok = false;
+    }
+    cfg_ignore(r, "lora_alpha", (char *)NULL);
+    const cJSON *q = cfg_take(r, NULL, "quantization_config", (char *)NULL);
+    if (q) {
+        layer_error(r->m, l, "config.quantization_config",
+                    "Keras-quantized Dense layers are not supported");
+        l->ok = false;
+    }
+    ignore_training_keys(r);
+}
+
+static bool dense_infer(Model *m, Layer *l, const Shape *in, Shape *out)
+{
+    (void)m;
+    long n = in->dim[in->rank - 1];
+    Param *k = find_param(l, "kernel");
+    k->shape.rank = 2;
+    k->shape.dim[0] = n;
+    k->shape.dim[1] = l->units;
+    if (l->use_bias) {
+        Param *b = find_param(l, "bias");
+        b->shape.rank = 1;
+        b->shape.dim[0] = l->units;
+    }
+    *out = *in;
+    out->dim[out->rank - 1] = l->units;
+    l->act.axis = out->rank - 1; /* a softmax activation is along units */
+    return true;
+}
+
+static long dense_macs(const Model *m, const Layer *l)
+{
+    const Shape *in = &m->values[l->input].shape;
+    return shape_count(in) * l->units;
+}
+
+static void dense_emit(Emit *e, const Step *s)
+{
+    const Layer *l = s->layer;
+    const Shape *in = &e->plan->m->values[s->in].shape;
+    long n = in->dim[in->rank - 1];
+    char rows[32], ins[32], units[32];
+    StrBuf bias = {0};
+    if (l->use_bias)
+        sb_printf(&bias, "%s[j]", emit_param(e, l, 1));
+    else
+        emit_literal(&bias, e->dl, 0.0);
+    const char *kv[] = {
+        "ROWS", num(rows, shape_count(in) / n),
+        "IN", num(ins, n),
+        "UNITS", num(units, l->units),
+        "KERNEL", emit_param(e, l, 0),
+        "BIAS", bias.data,
+        NULL,
+    };
+    emit_kernel(e, s, "dense.c", kv);
+    sb_free(&bias);
+}
+
+/* ---- activation layers ------------------------------------------------- */
+
+static void activation_parse(CfgReader *r, Layer *l)
+{
+    if (!cJSON_GetObjectItemCaseSensitive(r->obj, "activation")) {
+        layer_error(r->m, l, "config.activation", "missing (expected an activation name)");
+        l->ok = false;
+    }
+    cfg_activation(r, "activation", &l->act);
+}
+
+static void relu_parse(CfgReader *r, Layer *l)
+{
+    const cJSON *mv = cfg_take(r, NULL, "max_value", (char *)NULL);
+    memset(&l->act, 0, sizeof l->act);
+    l->act.max_value = 0;
+    if (mv) {
+        l->act.has_max = true;
+        l->act.max_value = cfg_num(r, "max_value", 0, 0, DBL_MAX);
+    }
+    l->act.alpha = cfg_num(r, "negative_slope", 0, 0, DBL_MAX);
+    l->act.threshold = cfg_num(r, "threshold", 0, 0, DBL_MAX);
+    if (l->act.alpha == 0 && l->act.threshold == 0 && !l->act.has_max)
+        l->act.kind = ACT_RELU;
+    else if (l->act.alpha == 0 && l->act.threshold == 0 && l->act.max_value == 6)
+        l->act.kind = ACT_RELU6;
+    else
+        l->act.kind = ACT_RELU_EX;
+}
+
+static void leaky_relu_parse(CfgReader *r, Layer *l)
+{
+    memset(&l->act, 0, sizeof l->act);
+    l->act.kind = ACT_LEAKY_RELU;
+    /* tf.keras says alpha, Keras 3 negative_slope; both default to 0.3. */
+    const char *key = "alpha";
+    const cJSON *v = cfg_take(r, &key, "negative_slope", "alpha", (char *)NULL);
+    l->act.alpha = 0.3;
+    if (v)
+        l->act.alpha = cfg_num(r, key, 0.3, -DBL_MAX, DBL_MAX);
+}
+
+static void elu_parse(CfgReader *r, Layer *l)
+{
+    memset(&l->act, 0, sizeof l->act);
+    l->act.kind = ACT_ELU;
+    l->act.alpha = cfg_num(r, "alpha", 1.0, -DBL_MAX, DBL_MAX);
+}
+
+static void softmax_parse(CfgReader *r, Layer *l)
+{
+    memset(&l->act, 0, sizeof l->act);
+    l->act.kind = ACT_SOFTMAX;
+    l->axis_raw = (int)cfg_int(r, "axis", -1, -MAX_RANK - 1, MAX_RANK);
+}
+
+/* Activation layers keep their shape; Softmax resolves its axis. */
+static bool activation_infer(Model *m, Layer *l, const Shape *in, Shape *out)
+{
+    *out = *in;
+    if (l->act.kind == ACT_SOFTMAX || l->act.kind == ACT_LOG_SOFTMAX) {
+        int axis = l->op->parse == softmax_parse ? l->axis_raw : -1;
+        /* Keras axes count the batch axis: -1 is the last, 1 the first
+         * axis of a sample; 0 (the batch) cannot be normalized here. */
+        int full = axis < 0 ? axis + in->rank + 1 : axis;
+        if (full < 1 || full > in->rank) {
+            layer_error(m, l, "config.axis",
+                        "axis %d does not name a non-batch axis of an input of shape %s",
+                        axis, shape_str(in, (char[96]){0}, 96));
+            return false;
+        }
+        l->act.axis = full - 1;
+    }
+    return true;
+}
+
+static void activation_emit(Emit *e, const Step *s)
+{
+    StrBuf apply = {0};
+    emit_epilogue(e, &apply, s, "x", "y");
+    const char *kv[] = {"APPLY", apply.data, NULL};
+    emit_kernel(e, s, "activation.c", kv);
+    sb_free(&apply);
+}
+
+/* ---- PReLU ------------------------------------------------------------- */
+
+static void prelu_parse(CfgReader *r, Layer *l)
+{
+    Param *a = add_param(l, "alpha", true);
+    cfg_initializer(r, a, "alpha_initializer", NULL, "zeros");
+    cfg_ignore(r, "alpha_regularizer", "alpha_constraint", (char *)NULL);
+    l->shared_axes = 0;
+    const cJSON *v = cfg_take(r, NULL, "shared_axes", (char *)NULL);
+    if (!v)
+        return;
+    long ax;
+    if (cJSON_IsNumber(v)) {
+        ax = (long)v->valuedouble;
+        if (v->valuedouble != (double)ax || ax < 1 || ax > MAX_RANK) {
+            layer_error(r->m, l, "config.shared_axes", "expected axes from 1 to %d", MAX_RANK);
+            l->ok = false;
+            return;
+        }
+        l->shared_axes |= 1u << (ax - 1);
+        return;
+    }
+    if (!cJSON_IsArray(v)) {
+        char *repr = json_repr(v);
+        layer_error(r->m, l, "config.shared_axes", "expected a list of axes, got %s", repr);
+        free(repr);
+        l->ok = false;
+        return;
+    }
+    int i = 0;
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long)it->valuedouble ||
+            it->valuedouble < 1 || it->valuedouble > MAX_RANK) {
+            char *repr = json_repr(it);
+            layer_error(r->m, l, "config.shared_axes", "expected axes from 1 to %d, got %s",
+                        MAX_RANK, repr);
+            free(repr);
+            l->ok = false;
+            return;
+        }
+        l->shared_axes |= 1u << ((long)it->valuedouble - 1);
+    }
+}
+
+static bool prelu_infer(Model *m, Layer *l, const Shape *in, Shape *out)
+{
+    if (l->shared_axes >> in->rank) {
+        layer_error(m, l, "config.shared_axes", "names an axis beyond the input's rank %d",
+                    in->rank);
+        return false;
+    }
+    Param *a = find_param(l, "alpha");
+    a->shape = *in;
+    for (int i = 0; i < in->rank; i++)
+        if (l->shared_axes & (1u << i))
+            a->shape.dim[i] = 1;
+    *out = *in;
+    return true;
+}
+
+static void prelu_emit(Emit *e, const Step *s)
+{
+    const Layer *l = s->layer;
+    const Shape *in = &e->plan->m->values[s->in].shape;
+    /* alpha's index for flat element i: the non-shared coordinates of i
+     * in alpha's (row-major) layout. */
+    StrBuf idx = {0};
+    long stride = 1, astride = 1;
+    bool any = false;
+    for (int k = in->rank - 1; k >= 0; k--) {
+        long d = in->dim[k];
+        if (!(l->shared_axes & (1u << k)) && d > 1) {
+            if (any)
+                sb_add(&idx, " + ");
+            any = true;
+            if (stride == 1)
+                sb_printf(&idx, "(i %% %ld)", d);
+            else
+                sb_printf(&idx, "(i / %ld %% %ld)", stride, d);
+            if (astride != 1)
+                sb_printf(&idx, " * %ld", astride);
+            astride *= d;
+        }
+        stride *= d;
+    }
+    if (!any)
+        sb_add(&idx, "0");
+    char n[32];
+    const char *kv[] = {
+        "N", num(n, shape_count(in)),
+        "ALPHA", emit_param(e, l, 0),
+        "AIDX", idx.data,
+        NULL,
+    };
+    emit_kernel(e, s, "prelu.c", kv);
+    sb_free(&idx);
+}
+
+/* ---- Dropout ----------------------------------------------------------- */
+
+static void dropout_parse(CfgReader *r, Layer *l)
+{
+    const char *key = "rate";
+    const cJSON *v = cfg_take(r, &key, "rate", "p", (char *)NULL);
+    l->rate = 0;
+    if (v)
+        l->rate = cfg_num(r, key, 0, 0, 1);
+    cfg_ignore(r, "noise_shape", "seed", (char *)NULL);
+}
+
+static bool same_infer(Model *m, Layer *l, const Shape *in, Shape *out)
+{
+    (void)m;
+    (void)l;
+    *out = *in;
+    return true;
+}
+
+/* ---- Flatten ----------------------------------------------------------- */
+
+static void flatten_parse(CfgReader *r, Layer *l)
+{
+    l->format = cfg_data_format(r);
+}
+
+static bool flatten_infer(Model *m, Layer *l, const Shape *in, Shape *out)
+{
+    (void)m;
+    (void)l;
+    out->rank = 1;
+    out->dim[0] = shape_count(in);
+    return true;
+}
+
+/* Keras's Flatten moves the channels of channels_first data last before
+ * flattening; only then does it move data. */
+static bool flatten_is_view(const Model *m, const Layer *l)
+{
+    return l->format == FMT_CHANNELS_LAST || m->values[l->input].shape.rank < 2;
+}
+
+static void flatten_emit(Emit *e, const Step *s)
+{
+    const Shape *in = &e->plan->m->values[s->in].shape;
+    char c[32], sp[32];
+    const char *kv[] = {
+        "C", num(c, in->dim[0]),
+        "S", num(sp, shape_count(in) / in->dim[0]),
+        NULL,
+    };
+    emit_kernel(e, s, "flatten_channels_first.c", kv);
+}
+
+/* ---- Reshape ----------------------------------------------------------- */
+
+static void reshape_parse(CfgReader *r, Layer *l)
+{
+    const cJSON *v = cfg_take(r, NULL, "target_shape", (char *)NULL);
+    l->target.rank = 0;
+    if (!v || !cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 ||
+        cJSON_GetArraySize(v) > MAX_RANK) {
+        char *repr = json_repr(v);
+        layer_error(r->m, l, "config.target_shape", "expected a list of 1 to %d sizes, got %s",
+                    MAX_RANK, repr);
+        free(repr);
+        l->ok = false;
+        return;
+    }
+    int unknown = 0, i = 0;
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        long d = -1;
+        /* -1 is inferred; TF.js writes it as null. */
+        bool okd = cJSON_IsNull(it) ||
+                   (cJSON_IsNumber(it) && it->valuedouble == (double)(long)it->valuedouble &&
+                    ((d = (long)it->valuedouble) == -1 || (d >= 1 && d <= INT_MAX)));
+        if (!okd) {
+            char *repr = json_repr(it);
+            layer_error(r->m, l, "config.target_shape", "entry %d: expected a positive size or "
+                        "-1, got %s", i, repr);
+            free(repr);
+            l->ok = false;
+            return;
+        }
+        if (d == -1)
+            unknown++;
+        l->target.dim[l->target.rank++] = d;
+    }
+    if (unknown > 1) {
+        layer_error(r->m, l, "config.target_shape", "only one size can be -1 (inferred)");
+        l->ok = false;
+    }
+}
+
+static bool reshape_infer(Model *m, Layer *l, const Shape *in, Shape *out)
+{
+    long have = shape_count(in), known = 1;
+    int unknown = -1;
+    for (int i = 0; i < l->target.rank; i++) {
+        if (l->target.dim[i] == -1)
+            unknown = i;
+        else
+            known *= l->target.dim[i];
+    }
+    *out = l->target;
+    char b1[96], b2[96];
+    if (unknown >= 0) {
+        if (have % known != 0) {
+            layer_error(m, l, "config.target_shape",
+                        "cannot reshape %ld values (input %s) into %s", have,
+                        shape_str(in, b1, sizeof b1), dims_str(&l->target, b2, sizeof b2));
+            return false;
+        }
+        out->dim[unknown] = have / known;
+    } else if (known != have) {
+        layer_error(m, l, "config.target_shape", "cannot reshape %ld values (input %s) into %s",
+                    have, shape_str(in, b1, sizeof b1), dims_str(&l->target, b2, sizeof b2));
+        return false;
+    }
+    return true;
+}
+
+static bool always_view(const Model *m, const Layer *l)
+{
+    (void)m;
+    (void)l;
+    return true;
+}
+
+/* ---- copy ------------------------------------------------------------- */
+
+static void copy_emit(Emit *e, const Step *s)
+{
+    char n[32];
+    const char *kv[] = {"N", num(n, shape_count(&e->plan->m->values[s->in].shape)), NULL};
+    emit_kernel(e, s, "copy.c", kv);
+}
+
+static const OpDef copy_op = {"(copy)", 0, NULL, NULL, NULL, copy_emit, NULL};
+
+const OpDef *op_copy(void)
+{
+    return &copy_op;
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+static const OpDef ops[] = {
+    {"InputLayer", OPF_INPUT, input_parse, NULL, NULL, NULL, NULL},
+    {"Dense", OPF_EPILOGUE, dense_parse, dense_infer, dense_macs, dense_emit, NULL},
+    {"Activation", OPF_ACTIVATION, activation_parse, activation_infer, NULL, activation_emit, NULL},
+    {"ReLU", OPF_ACTIVATION, relu_parse, activation_infer, NULL, activation_emit, NULL},
+    {"LeakyReLU", OPF_ACTIVATION, leaky_relu_parse, activation_infer, NULL, activation_emit, NULL},
+    {"ELU", OPF_ACTIVATION, elu_parse, activation_infer, NULL, activation_emit, NULL},
+    {"Softmax", OPF_ACTIVATION, softmax_parse, activation_infer, NULL, activation_emit, NULL},
+    {"PReLU", OPF_EPILOGUE, prelu_parse, prelu_infer, NULL, prelu_emit, NULL},
+    {"Dropout", OPF_IDENTITY, dropout_parse, same_infer, NULL, NULL, NULL},
+    {"Flatten", OPF_VIEW, flatten_parse, flatten_infer, NULL, flatten_emit, flatten_is_view},
+    {"Reshape", OPF_VIEW, reshape_parse, reshape_infer, NULL, NULL, always_view},
+};
+
+const OpDef *op_lookup(const char *class_name)
+{
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        if (strcmp(ops[i].name, class_name) == 0)
+            return &ops[i];
+    return NULL;
+}
+
+/* Keras layers kcc does not compile yet (so the message says "not
+ * supported yet" rather than "unknown"). */
+static const char *const unsupported[] = {
+    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+    "Convolution1D", "Convolution2D", "Convolution3D", "Deconvolution2D", "AtrousConvolution2D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
+    "UpSampling1D", "UpSampling2D", "UpSampling3D", "BatchNormalization", "LayerNormalization",
+    "GroupNormalization", "UnitNormalization", "Normalization", "Rescaling",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "ThresholdedReLU",
+    "SimpleRNN", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D", "Bidirectional",
+    "TimeDistributed", "RNN", "Embedding", "Masking", "RepeatVector", "Permute",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "Merge", "Attention", "AdditiveAttention", "MultiHeadAttention", "TFOpLambda",
+    "SlicingOpLambda",
+};
+
+bool op_known_unsupported(const char *class_name)
+{
+    for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
+        if (strcmp(unsupported[i], class_name) == 0)
+            return true;
+    return false;
+}

@@ -1,0 +1,417 @@
+/*
+ * weights.c - parameters from a TF.js weights manifest, or initialized.
+ *
+ * A TF.js manifest is a list of groups; each group's shards, concatenated,
+ * hold its weights back to back: float32, float16, or uint8/uint16
+ * quantized with value = q * scale + min.  Weights bind to layers by name
+ * ("dense_1/kernel"), never by position.  Every count is checked: a shard
+ * that is missing, short or long, a weight of the wrong shape, a weight
+ * the model lacks or one no layer uses is an error.
+ *
+ * Without weights, every parameter is drawn from its Keras initializer
+ * with kcc's seeded generator: the same seed gives the same model.
+ */
+#include "compiler.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct MWeight {
+    char *name;
+    Shape shape;
+    double *data;
+    char *where;                /* "weightsManifest[0].weights[1]" */
+    bool used;
+} MWeight;
+
+typedef struct Manifest {
+    const char *file;           /* the JSON file holding it */
+    MWeight *w;
+    int n;
+} Manifest;
+
+double half_to_double(uint16_t h)
+{
+    int sign = h >> 15, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+    double v;
+    if (exp == 0)
+        v = ldexp(frac, -24);
+    else if (exp == 31)
+        v = frac ? NAN : INFINITY;
+    else
+        v = ldexp(frac + 1024, exp - 25);
+    return sign ? -v : v;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+typedef enum WKind { WK_F32, WK_F16, WK_U8, WK_U16 } WKind;
+
+static int wkind_bytes(WKind k)
+{
+    return k == WK_F32 ? 4 : k == WK_U8 ? 1 : 2;
+}
+
+/* A manifest weight's storage: its dtype, or its quantization's. */
+static bool weight_kind(Model *m, const Manifest *mf, const cJSON *w, const char *where,
+                        WKind *kind, double *scale, double *min)
+{
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(w, "dtype");
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(w, "quantization");
+    const char *dtype = cJSON_IsString(dt) ? dt->valuestring : "float32";
+    if (q && !cJSON_IsNull(q)) {
+        const cJSON *qd = cJSON_GetObjectItemCaseSensitive(q, "dtype");
+        const char *qs = cJSON_IsString(qd) ? qd->valuestring : "";
+        if (strcmp(qs, "float16") == 0) {
+            *kind = WK_F16;
+            return true;
+        }
+        if (strcmp(qs, "uint8") == 0 || strcmp(qs, "uint16") == 0) {
+            const cJSON *sc = cJSON_GetObjectItemCaseSensitive(q, "scale");
+            const cJSON *mn = cJSON_GetObjectItemCaseSensitive(q, "min");
+            if (!cJSON_IsNumber(sc) || !cJSON_IsNumber(mn)) {
+                diag_error(m->diag, "%s: %s.quantization: expected numbers \"scale\" and \"min\"",
+                           mf->file, where);
+                return false;
+            }
+            *kind = qs[4] == '8' ? WK_U8 : WK_U16;
+            *scale = sc->valuedouble;
+            *min = mn->valuedouble;
+            return true;
+        }
+        char *repr = json_repr(qd);
+        diag_error(m->diag, "%s: %s.quantization.dtype: expected \"uint8\", \"uint16\" or "
+                   "\"float16\", got %s", mf->file, where, repr);
+        free(repr);
+        return false;
+    }
+    if (strcmp(dtype, "float32") == 0) {
+        *kind = WK_F32;
+        return true;
+    }
+    if (strcmp(dtype, "float16") == 0) {
+        *kind = WK_F16;
+        return true;
+    }
+    char *repr = json_repr(dt);
+    diag_error(m->diag, "%s: %s.dtype: expected a float weight (\"float32\" or \"float16\"), "
+               "got %s", mf->file, where, repr);
+    free(repr);
+    return false;
+}
+
+static double decode(const unsigned char *p, WKind k, double scale, double min)
+{
+    switch (k) {
+    case WK_F32: {
+        union { uint32_t u; float f; } c;
+        c.u = le32(p);
+        return c.f;
+    }
+    case WK_F16:
+        return half_to_double((uint16_t)(p[0] | p[1] << 8));
+    case WK_U8:
+        return (float)(p[0] * scale + min);
+    case WK_U16:
+        return (float)((p[0] | p[1] << 8) * scale + min);
+    }
+    return 0;
+}
+
+/* Shard paths are relative to the manifest's file and may not leave its
+ * directory. */
+static bool shard_path_ok(const char *p)
+{
+    if (!*p || p[0] == '/')
+        return false;
+    for (const char *s = p; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 2 && s[0] == '.' && s[1] == '.')
+            return false;
+        s += n + (e ? 1 : 0);
+    }
+    return true;
+}
+
+static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const char *dir)
+{
+    Diag *d = m->diag;
+    const cJSON *paths = cJSON_GetObjectItemCaseSensitive(group, "paths");
+    const cJSON *weights = cJSON_GetObjectItemCaseSensitive(group, "weights");
+    if (!cJSON_IsArray(paths) || !cJSON_IsArray(weights)) {
+        diag_error(d, "%s: weightsManifest[%d]: expected \"paths\" and \"weights\" lists",
+                   mf->file, gi);
+        return false;
+    }
+
+    /* The group's bytes: its shards, in order. */
+    StrBuf bytes = {0}, names = {0};
+    sb_add(&bytes, "");
+    bool ok = true;
+    int pi = 0;
+    for (const cJSON *p = paths->child; p; p = p->next, pi++) {
+        if (!cJSON_IsString(p) || !shard_path_ok(p->valuestring)) {
+            char *repr = json_repr(p);
+            diag_error(d, "%s: weightsManifest[%d].paths[%d]: expected a file name relative to "
+                       "the model, got %s", mf->file, gi, pi, repr);
+            free(repr);
+            ok = false;
+            continue;
+        }
+        char *path = xformat("%s%s", dir, p->valuestring);
+        char *data;
+        size_t len;
+        model_add_input(m, path);
+        if (!read_file(path, &data, &len)) {
+            diag_error(d, "%s: cannot read weight shard (weightsManifest[%d].paths[%d]): %s",
+                       path, gi, pi, strerror(errno));
+            ok = false;
+        } else {
+            sb_addn(&bytes, data, len);
+            free(data);
+        }
+        sb_printf(&names, "%s%s", names.len ? ", " : "", path);
+        free(path);
+    }
+    if (!ok) {
+        sb_free(&bytes);
+        sb_free(&names);
+        return false;
+    }
+
+    /* Each weight's shape, storage and values, in manifest order. */
+    int nw = cJSON_GetArraySize(weights);
+    size_t need = 0;
+    int wi = 0;
+    mf->w = xrealloc(mf->w, sizeof *mf->w * (size_t)(mf->n + nw));
+    for (const cJSON *w = weights->child; w; w = w->next, wi++) {
+        char *where = xformat("weightsManifest[%d].weights[%d]", gi, wi);
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(w, "name");
+        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(w, "shape");
+        MWeight *mw = &mf->w[mf->n];
+        memset(mw, 0, sizeof *mw);
+        WKind kind = WK_F32;
+        double scale = 1, min = 0;
+        bool wok = true;
+        if (!cJSON_IsString(nm)) {
+            diag_error(d, "%s: %s.name: expected a string", mf->file, where);
+            wok = false;
+        }
+        if (!cJSON_IsArray(sh) || cJSON_GetArraySize(sh) > MAX_RANK) {
+            diag_error(d, "%s: %s.shape: expected a list of at most %d sizes", mf->file, where,
+                       MAX_RANK);
+            wok = false;
+        } else {
+            for (const cJSON *s = sh->child; s; s = s->next) {
+                if (!cJSON_IsNumber(s) || s->valuedouble < 0 || s->valuedouble > 1e9 ||
+                    s->valuedouble != floor(s->valuedouble)) {
+                    char *repr = json_repr(sh);
+                    diag_error(d, "%s: %s.shape: expected sizes, got %s", mf->file, where, repr);
+                    free(repr);
+                    wok = false;
+                    break;
+                }
+                mw->shape.dim[mw->shape.rank++] = (long)s->valuedouble;
+            }
+        }
+        if (wok && !weight_kind(m, mf, w, where, &kind, &scale, &min))
+            wok = false;
+        if (!wok) {
+            free(where);
+            ok = false;
+            continue;
+        }
+        long count = shape_count(&mw->shape);
+        if (count > (1L << 31)) {
+            diag_error(d, "%s: %s.shape: too large", mf->file, where);
+            free(where);
+            ok = false;
+            continue;
+        }
+        mw->name = xstrdup(nm->valuestring);
+        mw->where = where;
+        mw->data = xcalloc((size_t)(count ? count : 1), sizeof *mw->data);
+        size_t nbytes = (size_t)count * (size_t)wkind_bytes(kind);
+        if (ok && need + nbytes <= bytes.len) {
+            const unsigned char *base = (const unsigned char *)bytes.data + need;
+            for (long i = 0; i < count; i++)
+                mw->data[i] = decode(base + (size_t)i * (size_t)wkind_bytes(kind), kind, scale, min);
+        }
+        need += nbytes;
+        mf->n++;
+    }
+    if (ok && need != bytes.len) {
+        diag_error(d, "%s: weightsManifest[%d]: the weights need %zu bytes, the shard%s hold%s "
+                   "%zu (%s)", names.data ? names.data : mf->file, gi, need,
+                   pi == 1 ? "" : "s", pi == 1 ? "s" : "", bytes.len,
+                   bytes.len < need ? "too short: truncated?" : "too long: a different model?");
+        ok = false;
+    }
+    sb_free(&bytes);
+    sb_free(&names);
+    return ok;
+}
+
+static bool read_manifest(Model *m, Manifest *mf, const cJSON *manifest, const char *dir)
+{
+    if (!cJSON_IsArray(manifest)) {
+        diag_error(m->diag, "%s: weightsManifest: expected a list of weight groups, got %s",
+                   mf->file, json_kind(manifest));
+        return false;
+    }
+    bool ok = true;
+    int gi = 0;
+    for (const cJSON *g = manifest->child; g; g = g->next, gi++)
+        if (!read_group(m, mf, g, gi, dir))
+            ok = false;
+    return ok;
+}
+
+/* The manifest weight for parameter p of layer l: "layer/param", possibly
+ * under a prefix ("model/layer/param"). */
+static MWeight *find_weight(Manifest *mf, const Layer *l, const Param *p)
+{
+    char *want = xformat("%s/%s", l->name, p->name);
+    size_t wn = strlen(want);
+    MWeight *hit = NULL;
+    for (int i = 0; i < mf->n && !hit; i++)
+        if (strcmp(mf->w[i].name, want) == 0)
+            hit = &mf->w[i];
+    for (int i = 0; i < mf->n && !hit; i++) {
+        size_t n = strlen(mf->w[i].name);
+        if (n > wn && mf->w[i].name[n - wn - 1] == '/' &&
+            strcmp(mf->w[i].name + n - wn, want) == 0)
+            hit = &mf->w[i];
+    }
+    free(want);
+    return hit;
+}
+
+static bool bind_manifest(Model *m, Manifest *mf)
+{
+    bool ok = true;
+    char b1[128], b2[128];
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        for (int k = 0; k < l->nparams; k++) {
+            Param *p = &l->params[k];
+            MWeight *w = find_weight(mf, l, p);
+            char *lname = safe_text(l->name);
+            if (!w) {
+                layer_error(m, l, NULL, "no weight \"%s/%s\" in the weights manifest of %s",
+                            lname, p->name, mf->file);
+                ok = false;
+            } else if (w->used) {
+                layer_error(m, l, NULL, "weight \"%s/%s\" is bound twice", lname, p->name);
+                ok = false;
+            } else if (!shape_equal(&w->shape, &p->shape)) {
+                layer_error(m, l, NULL, "weight \"%s/%s\": the layer needs shape %s, %s (%s) has %s",
+                            lname, p->name, dims_str(&p->shape, b1, sizeof b1), mf->file,
+                            w->where, dims_str(&w->shape, b2, sizeof b2));
+                w->used = true;
+                ok = false;
+            } else {
+                long n = shape_count(&p->shape);
+                p->data = xmalloc(sizeof *p->data * (size_t)n);
+                for (long j = 0; j < n; j++)
+                    p->data[j] = m->dtype == DT_F32 ? (double)(float)w->data[j] : w->data[j];
+                w->used = true;
+            }
+            free(lname);
+        }
+    }
+    for (int i = 0; i < mf->n; i++) {
+        if (!mf->w[i].used) {
+            char *nm = safe_text(mf->w[i].name);
+            diag_error(m->diag, "%s: %s: weight \"%s\" belongs to no layer of the model",
+                       mf->file, mf->w[i].where, nm);
+            free(nm);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static bool init_params(Model *m, uint64_t seed)
+{
+    bool ok = true;
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        for (int k = 0; k < l->nparams; k++) {
+            Param *p = &l->params[k];
+            long n = shape_count(&p->shape);
+            p->data = xmalloc(sizeof *p->data * (size_t)n);
+            kcc_rng rng;
+            uint64_t stream = p->init_has_seed
+                                  ? kcc_mix64((uint64_t)p->init_seed, 0x4b657261735eedULL)
+                                  : kcc_mix64(kcc_mix64(seed, (uint64_t)i), (uint64_t)k);
+            kcc_rng_seed(&rng, stream);
+            kcc_error err;
+            if (kcc_init_fill(p->data, &p->init, p->shape.dim, p->shape.rank, &rng, &err) != KCC_OK) {
+                layer_error(m, l, NULL, "cannot initialize weight '%s': %s", p->name, err.message);
+                ok = false;
+                continue;
+            }
+            if (m->dtype == DT_F32)
+                for (long j = 0; j < n; j++)
+                    p->data[j] = (double)(float)p->data[j];
+        }
+    }
+    return ok;
+}
+
+bool load_weights(Model *m, const char *weights_file, uint64_t seed)
+{
+    const cJSON *manifest = m->manifest;
+    const char *file = m->file;
+    cJSON *other = NULL;
+    if (weights_file) {
+        char *text;
+        size_t len;
+        if (!read_file(weights_file, &text, &len)) {
+            diag_error(m->diag, "%s: cannot read weights: %s", weights_file, strerror(errno));
+            return false;
+        }
+        model_add_input(m, weights_file);
+        other = json_parse(m->diag, weights_file, text, len);
+        free(text);
+        if (!other)
+            return false;
+        manifest = cJSON_IsObject(other) ? cJSON_GetObjectItemCaseSensitive(other, "weightsManifest")
+                                         : NULL;
+        file = weights_file;
+        if (!manifest) {
+            diag_error(m->diag, "%s: expected a TF.js model.json with a \"weightsManifest\"",
+                       weights_file);
+            cJSON_Delete(other);
+            return false;
+        }
+    }
+    if (!manifest) {
+        bool ok = init_params(m, seed);
+        return ok;
+    }
+
+    Manifest mf = {file, NULL, 0};
+    char *dir = path_dirname(file);
+    bool ok = read_manifest(m, &mf, manifest, dir) && bind_manifest(m, &mf);
+    free(dir);
+    for (int i = 0; i < mf.n; i++) {
+        free(mf.w[i].name);
+        free(mf.w[i].data);
+        free(mf.w[i].where);
+    }
+    free(mf.w);
+    cJSON_Delete(other);
+    if (ok) {
+        m->weights_bound = true;
+        m->weights_from = xstrdup(file);
+    }
+    return ok;
+}
