@@ -68,6 +68,8 @@ void sb_free(StrBuf *sb);
 /* A C identifier made from an arbitrary string: [A-Za-z0-9_] only, never a
  * keyword, never starting with a digit.  Caller frees. */
 char *c_identifier(const char *s);
+/* Is s usable as a generated API prefix as it stands? */
+bool valid_identifier(const char *s);
 /* An arbitrary string made safe inside a C block comment or a terminal
  * line: printable ASCII except '*', '?' and '\' passes; the rest becomes
  * \xNN.  Caller frees. */

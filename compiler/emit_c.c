@@ -210,10 +210,9 @@ void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv
     /* The comment ends with a newline; the template supplies its own. */
     if (comment.len && comment.data[comment.len - 1] == '\n')
         comment.data[--comment.len] = '\0';
+    sb_add(&epi, "");
     if (s->op->flags & OPF_EPILOGUE)
         emit_epilogue(e, &epi, s, "y", "y");
-    else
-        sb_add(&epi, "");
 
     const char *common[] = {
         "FN", emit_fn_name(s),

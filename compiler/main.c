@@ -273,13 +273,11 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
         return 1;
     }
     if (o->name) {
-        char *id = c_identifier(o->name);
-        bool valid = strcmp(id, o->name) == 0;
-        free(id);
-        if (!valid) {
+        if (!valid_identifier(o->name)) {
             free(kc.source);
-            return usage_error(d, "--name: '%s' is not a C identifier (letters, digits, single "
-                                  "underscores; not a keyword)", o->name);
+            return usage_error(d, "--name: '%s' is not a C identifier (a letter, then letters, "
+                                  "digits, single underscores; at most 63; not a keyword)",
+                               o->name);
         }
     }
 

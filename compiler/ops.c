@@ -226,6 +226,7 @@ static bool activation_infer(Model *m, Layer *l, const Shape *in, Shape *out)
 static void activation_emit(Emit *e, const Step *s)
 {
     StrBuf apply = {0};
+    sb_add(&apply, "");
     emit_epilogue(e, &apply, s, "x", "y");
     const char *kv[] = {"APPLY", apply.data, NULL};
     emit_kernel(e, s, "activation.c", kv);

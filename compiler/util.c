@@ -124,6 +124,20 @@ char *c_identifier(const char *s)
     return sb.data;
 }
 
+bool valid_identifier(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || !isalpha((unsigned char)s[0]) || strstr(s, "__"))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return false;
+    for (size_t i = 0; i < sizeof c_keywords / sizeof *c_keywords; i++)
+        if (strcmp(s, c_keywords[i]) == 0)
+            return false;
+    return true;
+}
+
 char *safe_text(const char *s)
 {
     StrBuf sb = {0};
