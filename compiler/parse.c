@@ -564,6 +564,62 @@ static char *snake_case(const char *s)
     return sb.data;
 }
 
+/* Why kcc cannot use a layer of this type (caller frees), or NULL. */
+static char *refusal(const char *type, const cJSON *obj)
+{
+    if (op_lookup(type))
+        return NULL;
+    const cJSON *reg = cJSON_GetObjectItemCaseSensitive(obj, "registered_name");
+    const cJSON *mod = cJSON_GetObjectItemCaseSensitive(obj, "module");
+    char *safe = safe_text(type), *msg;
+    if (strcmp(type, "Lambda") == 0)
+        msg = xstrdup("Lambda layers hold Python code, which kcc cannot compile; replace it "
+                      "with built-in layers");
+    else if (is_model_class(type))
+        msg = xstrdup("nested models are not supported yet");
+    else if (cJSON_IsString(reg) && strcmp(reg->valuestring, type) != 0 &&
+             !(cJSON_IsString(mod) && strncmp(mod->valuestring, "keras", 5) == 0))
+        msg = xformat("custom layer type %s is not supported", safe);
+    else if (op_known_unsupported(type))
+        msg = xformat("layer type %s is not supported yet", safe);
+    else
+        msg = xformat("unknown layer type '%s'", safe);
+    free(safe);
+    return msg;
+}
+
+/* Names every layer kcc cannot use inside a nested model, so that one run
+ * lists all of them. */
+static void scan_nested(Model *m, const Layer *outer, const cJSON *config, const char *path,
+                        int depth)
+{
+    const cJSON *layers = cJSON_IsObject(config) ? cJSON_GetObjectItemCaseSensitive(config, "layers")
+                                                 : config;
+    if (!cJSON_IsArray(layers) || depth > 8)
+        return;
+    int i = 0;
+    for (const cJSON *obj = layers->child; obj; obj = obj->next, i++) {
+        const cJSON *cn = cJSON_GetObjectItemCaseSensitive(obj, "class_name");
+        const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "config");
+        const cJSON *nm = cJSON_IsObject(cfg) ? cJSON_GetObjectItemCaseSensitive(cfg, "name") : NULL;
+        if (!cJSON_IsString(cn))
+            continue;
+        char *p = xformat("%s.layers[%d]", path, i);
+        char *why = refusal(cn->valuestring, obj);
+        if (why && !is_model_class(cn->valuestring)) {
+            char *name = safe_text(cJSON_IsString(nm) ? nm->valuestring : "");
+            char *type = safe_text(cn->valuestring);
+            layer_error(m, outer, p, "\"%s\" (%s): %s", name, type, why);
+            free(name);
+            free(type);
+        } else if (why) {
+            scan_nested(m, outer, cfg, p, depth + 1);
+        }
+        free(why);
+        free(p);
+    }
+}
+
 /* Reads layer index i from obj; returns false if the layer cannot be used. */
 static bool parse_layer(Model *m, Layer *l, int i, const cJSON *obj, bool first)
 {
@@ -612,23 +668,11 @@ static bool parse_layer(Model *m, Layer *l, int i, const cJSON *obj, bool first)
 
     l->op = op_lookup(l->type);
     if (!l->op) {
-        const cJSON *reg = cJSON_GetObjectItemCaseSensitive(obj, "registered_name");
-        const cJSON *mod = cJSON_GetObjectItemCaseSensitive(obj, "module");
-        bool custom = cJSON_IsString(reg) && strcmp(reg->valuestring, l->type) != 0 &&
-                      !(cJSON_IsString(mod) && strncmp(mod->valuestring, "keras", 5) == 0);
-        if (strcmp(l->type, "Lambda") == 0)
-            layer_error(m, l, "class_name",
-                        "Lambda layers hold Python code, which kcc cannot compile; "
-                        "replace it with built-in layers");
-        else if (is_model_class(l->type))
-            layer_error(m, l, "class_name", "nested models are not supported yet");
-        else if (custom)
-            layer_error(m, l, "class_name",
-                        "custom layer (registered as '%s') is not supported", reg->valuestring);
-        else if (op_known_unsupported(l->type))
-            layer_error(m, l, "class_name", "layer type %s is not supported yet", l->type);
-        else
-            layer_error(m, l, "class_name", "unknown layer type '%s'", l->type);
+        char *why = refusal(l->type, obj);
+        layer_error(m, l, "class_name", "%s", why);
+        free(why);
+        if (is_model_class(l->type))
+            scan_nested(m, l, cfg, "config", 1);
         return l->ok = false;
     }
 
