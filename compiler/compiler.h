@@ -353,6 +353,10 @@ bool infer_shapes(Model *m);
 
 /* ---- weights.c --------------------------------------------------------- */
 
+/* The most parameters kcc compiles (summary has no limit): 2^28, a 1 GiB
+ * float32 model and about 4 GiB of C source. */
+#define MAX_COMPILED_PARAMS (1L << 28)
+
 /* Binds the weights of a TF.js manifest (weights_file's, or the model's
  * own when weights_file is NULL and it has one), or else initializes every
  * parameter from its initializer with the given seed. */

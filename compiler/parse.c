@@ -757,6 +757,17 @@ static void parse_sequential(Model *m, const cJSON *config, const char *path)
     }
     m->output = m->nvalues - 1;
 
+    /* Keras requires unique layer names; weights bind by them. */
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < a; b++)
+            if (m->layers[a].name && m->layers[b].name &&
+                strcmp(m->layers[a].name, m->layers[b].name) == 0) {
+                layer_error(m, &m->layers[a], "config.name",
+                            "the name is already used by %s; layer names must be unique",
+                            m->layers[b].where);
+                break;
+            }
+
     /* tf.keras writes the input shape of a deferred-build Sequential here;
      * Keras 3 on the first layer's build_config. */
     if (!m->has_input_shape && cJSON_IsObject(config)) {

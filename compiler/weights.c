@@ -368,6 +368,12 @@ static bool init_params(Model *m, uint64_t seed)
 
 bool load_weights(Model *m, const char *weights_file, uint64_t seed)
 {
+    long total = model_param_count(m, true) + model_param_count(m, false);
+    if (total > MAX_COMPILED_PARAMS) {
+        diag_error(m->diag, "%s: %ld parameters: too many to compile (kcc's limit is %ld)",
+                   m->file, total, (long)MAX_COMPILED_PARAMS);
+        return false;
+    }
     const cJSON *manifest = m->manifest;
     const char *file = m->file;
     cJSON *other = NULL;

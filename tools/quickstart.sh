@@ -1,0 +1,63 @@
+#!/bin/sh
+# quickstart.sh demo|test - set up kcc on Debian 12 and run it.
+#
+#   demo  install the Debian packages kcc needs, build it, compile the
+#         bundled trained XOR model (models/xor_trained) to C, build that
+#         C and run it
+#   test  the same set-up, then the whole test suite: the normal build, a
+#         build under AddressSanitizer + UndefinedBehaviorSanitizer, and
+#         a clang build (warnings are errors in all three)
+#
+# Run as root (or with sudo available) on a fresh Debian 12 machine.
+set -eu
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# ---- Debian packages -------------------------------------------------------
+PACKAGES="build-essential cmake ninja-build pkg-config libcjson-dev clang"
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "== installing Debian packages:$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+build() { # dir, cmake options...
+    dir=$1
+    shift
+    echo "== building in $dir"
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j "$JOBS"
+}
+
+case "${1:-}" in
+demo)
+    build build
+    mkdir -p build/demo
+    echo "== kcc models/xor_trained/model.json -o build/demo/xor.c"
+    build/kcc models/xor_trained/model.json -o build/demo/xor.c
+    echo "== cc -std=c99 -O2 examples/xor/main.c build/demo/xor.c -lm"
+    cc -std=c99 -O2 -Wall -Wextra -Werror -pedantic -Ibuild/demo \
+        examples/xor/main.c build/demo/xor.c -lm -o build/demo/xor
+    build/demo/xor
+    ;;
+test)
+    build build
+    (cd build && ctest -j "$JOBS" --output-on-failure)
+    build build-asan -DKCC_SANITIZE=ON
+    (cd build-asan && ctest -j "$JOBS" --output-on-failure)
+    build build-clang -DCMAKE_C_COMPILER=clang
+    (cd build-clang && ctest -j "$JOBS" --output-on-failure)
+    echo "== all tests passed (gcc, gcc with ASan+UBSan, clang)"
+    ;;
+*)
+    echo "usage: tools/quickstart.sh demo|test" >&2
+    exit 2
+    ;;
+esac
