@@ -84,6 +84,7 @@ function(kcc_add_model target)
   target_sources(${target} PRIVATE ${sources})
   target_include_directories(${target} PRIVATE ${dir})
   if(UNIX AND NOT APPLE)
-    target_link_libraries(${target} PRIVATE m)
+    # Not target_link_libraries: it would force one signature on the caller.
+    set_property(TARGET ${target} APPEND PROPERTY LINK_LIBRARIES m)
   endif()
 endfunction()
