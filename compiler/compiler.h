@@ -65,8 +65,9 @@ void sb_printf(StrBuf *sb, const char *fmt, ...) KCC_PRINTF(2, 3);
 void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
 void sb_free(StrBuf *sb);
 
-/* A C identifier made from an arbitrary string: [A-Za-z0-9_] only, never a
- * keyword, never starting with a digit.  Caller frees. */
+/* A C identifier made from an arbitrary string: [A-Za-z][A-Za-z0-9_]*,
+ * at most 32 characters, no "__", no trailing '_', never a keyword
+ * ("int" -> "m_int").  Caller frees. */
 char *c_identifier(const char *s);
 /* Is s usable as a generated API prefix as it stands? */
 bool valid_identifier(const char *s);

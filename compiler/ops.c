@@ -433,7 +433,7 @@ static bool reshape_infer(Model *m, Layer *l, const Shape *in, Shape *out)
     for (int i = 0; i < l->target.rank; i++) {
         if (l->target.dim[i] == -1)
             unknown = i;
-        else
+        else if (known <= have) /* beyond have it cannot fit anyway */
             known *= l->target.dim[i];
     }
     *out = l->target;

@@ -676,6 +676,11 @@ static bool parse_layer(Model *m, Layer *l, int i, const cJSON *obj, bool first)
         return l->ok = false;
     }
 
+    if (cJSON_GetArraySize(cfg) > (int)(sizeof ((CfgReader *)0)->used)) {
+        layer_error(m, l, "config", "too many keys (%d; kcc reads at most %d)",
+                    cJSON_GetArraySize(cfg), (int)(sizeof ((CfgReader *)0)->used));
+        return l->ok = false;
+    }
     CfgReader r = {m, l, cfg, 0, {false}};
     parse_common(&r, l, first);
     l->op->parse(&r, l);

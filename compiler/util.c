@@ -118,9 +118,16 @@ char *c_identifier(const char *s)
             break;
         sb_addn(&sb, &ch, 1);
     }
-    for (size_t i = 0; i < sizeof c_keywords / sizeof *c_keywords; i++)
-        if (strcmp(sb.data, c_keywords[i]) == 0)
-            sb_add(&sb, "_");
+    /* No trailing '_' either: callers append "_suffix". */
+    while (sb.len > 1 && sb.data[sb.len - 1] == '_')
+        sb.data[--sb.len] = '\0';
+    for (size_t i = 0; i < sizeof c_keywords / sizeof *c_keywords; i++) {
+        if (strcmp(sb.data, c_keywords[i]) == 0) {
+            char *id = xformat("m_%s", sb.data);
+            sb_free(&sb);
+            return id;
+        }
+    }
     return sb.data;
 }
 

@@ -227,9 +227,12 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
             ok = false;
             continue;
         }
-        long count = shape_count(&mw->shape);
-        if (count > (1L << 31)) {
-            diag_error(d, "%s: %s.shape: too large", mf->file, where);
+        long count = 1;
+        for (int k = 0; k < mw->shape.rank && count <= MAX_COMPILED_PARAMS; k++)
+            count *= mw->shape.dim[k];
+        if (count > MAX_COMPILED_PARAMS) {
+            diag_error(d, "%s: %s.shape: more than %ld values, too many to compile", mf->file,
+                       where, (long)MAX_COMPILED_PARAMS);
             free(where);
             ok = false;
             continue;
