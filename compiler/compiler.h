@@ -62,7 +62,7 @@ typedef struct StrBuf {
 void sb_add(StrBuf *sb, const char *s);
 void sb_addn(StrBuf *sb, const char *s, size_t n);
 void sb_printf(StrBuf *sb, const char *fmt, ...) KCC_PRINTF(2, 3);
-void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
+void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap) KCC_PRINTF(2, 0);
 void sb_free(StrBuf *sb);
 
 /* A C identifier made from an arbitrary string: [A-Za-z][A-Za-z0-9_]*,

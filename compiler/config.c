@@ -72,7 +72,7 @@ bool keras_config_load(KerasConfig *kc, Diag *d, const char *path)
                 diag_error(d, "%s: floatx: %s is not supported yet; use \"float32\" or \"float64\"",
                            file, s);
             else
-                config_error(d, file, "floatx", "\"float32\", \"float64\" or \"float16\"", v);
+                config_error(d, file, "floatx", "\"float32\" or \"float64\"", v);
         }
         v = cJSON_GetObjectItemCaseSensitive(root, "image_data_format");
         if (v) {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void report(const char *kind, const char *fmt, va_list ap) KCC_PRINTF(2, 0);
+
 static void report(const char *kind, const char *fmt, va_list ap)
 {
     fprintf(stderr, "kcc: %s: ", kind);
@@ -77,6 +79,9 @@ char *json_repr(const cJSON *v)
     cJSON_free(text);
     return safe;
 }
+
+static void layer_report(Model *m, const Layer *l, const char *path,
+                         const char *fmt, va_list ap) KCC_PRINTF(4, 0);
 
 static void layer_report(Model *m, const Layer *l, const char *path,
                          const char *fmt, va_list ap)

@@ -116,9 +116,13 @@ static double decode(const unsigned char *p, WKind k, double scale, double min)
     case WK_F16:
         return half_to_double((uint16_t)(p[0] | p[1] << 8));
     case WK_U8:
-        return (float)(p[0] * scale + min);
-    case WK_U16:
-        return (float)((p[0] | p[1] << 8) * scale + min);
+    case WK_U16: {
+        /* Two statements, so no compiler fuses them into an FMA: TF.js
+         * rounds the product before adding. */
+        double v = (k == WK_U8 ? p[0] : (p[0] | p[1] << 8)) * scale;
+        v += min;
+        return (float)v;
+    }
     }
     return 0;
 }
