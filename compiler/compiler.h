@@ -286,7 +286,6 @@ typedef struct CfgReader {
     Model *m;
     Layer *l;
     const cJSON *obj;
-    int nkeys;
     bool used[256];
 } CfgReader;
 

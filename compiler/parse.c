@@ -681,7 +681,7 @@ static bool parse_layer(Model *m, Layer *l, int i, const cJSON *obj, bool first)
                     cJSON_GetArraySize(cfg), (int)(sizeof ((CfgReader *)0)->used));
         return l->ok = false;
     }
-    CfgReader r = {m, l, cfg, 0, {false}};
+    CfgReader r = {m, l, cfg, {false}};
     parse_common(&r, l, first);
     l->op->parse(&r, l);
     cfg_finish(&r);
@@ -779,7 +779,7 @@ static void parse_sequential(Model *m, const cJSON *config, const char *path)
         const cJSON *bis = cJSON_GetObjectItemCaseSensitive(config, "build_input_shape");
         if (cJSON_IsArray(bis) && n > 0) {
             Layer *l0 = &m->layers[0];
-            CfgReader r = {m, l0, config, 0, {false}};
+            CfgReader r = {m, l0, config, {false}};
             Shape s;
             if (parse_dims(&r, "build_input_shape", bis, true, &s)) {
                 m->input_shape = s;
