@@ -98,6 +98,12 @@ void diag_note(Diag *d, const char *fmt, ...) KCC_PRINTF(2, 3);
 char *json_repr(const cJSON *v);
 /* "a string", "an integer", ... */
 const char *json_kind(const cJSON *v);
+/* "expected <what>, got <got>", or "missing (expected <what>)" when got is
+ * NULL (caller frees). */
+char *expect_got(const char *what, const cJSON *got);
+/* The name in names[0..n) closest to s by edit distance, if close enough
+ * to be a likely typo, else NULL. */
+const char *closest_name(const char *s, const char *const *names, int n);
 
 /* ---- json.c ------------------------------------------------------------ */
 
@@ -346,6 +352,8 @@ const OpDef *op_lookup(const char *class_name);
 const OpDef *op_copy(void);
 /* Layer types kcc knows of but does not support yet, for messages. */
 bool op_known_unsupported(const char *class_name);
+/* A known layer type close to an unknown one ("Dence" -> "Dense"), or NULL. */
+const char *op_suggest(const char *class_name);
 
 /* ---- shape.c ----------------------------------------------------------- */
 

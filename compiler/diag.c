@@ -80,6 +80,56 @@ char *json_repr(const cJSON *v)
     return safe;
 }
 
+char *expect_got(const char *what, const cJSON *got)
+{
+    if (!got)
+        return xformat("missing (expected %s)", what);
+    char *repr = json_repr(got);
+    char *msg = xformat("expected %s, got %s", what, repr);
+    free(repr);
+    return msg;
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    if (strlen(a) > 64 || n > 64)
+        return 99;
+    int row[65];
+    for (size_t j = 0; j <= n; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; a[i - 1]; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= n; j++) {
+            int up = row[j];
+            int cost = (a[i - 1] | 32) == (b[j - 1] | 32) ? 0 : 1;
+            int best = diag + cost;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[n];
+}
+
+const char *closest_name(const char *s, const char *const *names, int n)
+{
+    const char *best = NULL;
+    int best_d = 3; /* at most two edits */
+    for (int i = 0; i < n; i++) {
+        int d = edit_distance(s, names[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    return best;
+}
+
 static void layer_report(Model *m, const Layer *l, const char *path,
                          const char *fmt, va_list ap) KCC_PRINTF(4, 0);
 

@@ -40,13 +40,31 @@ static bool is_digit(int ch) { return ch >= '0' && ch <= '9'; }
 
 static bool check_value(Checker *c, int depth);
 
+/* The value of four hex digits at p, or -1. */
+static long hex4(const Checker *c, size_t p)
+{
+    long v = 0;
+    for (size_t i = p; i < p + 4; i++) {
+        if (i >= c->len)
+            return -1;
+        char ch = c->text[i];
+        int d = ch >= '0' && ch <= '9' ? ch - '0'
+              : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+              : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
 static bool check_string(Checker *c)
 {
     size_t start = c->pos++;
     for (;;) {
         int ch = peek(c);
         if (ch < 0)
-            return fail_at(c, start, "unterminated string");
+            return fail_at(c, start, "unexpected end of file inside a string (truncated file?)");
         if (ch == '"') {
             c->pos++;
             return true;
@@ -60,12 +78,23 @@ static bool check_string(Checker *c)
             if (ch < 0 || !strchr("\"\\/bfnrtu", ch))
                 return fail_at(c, c->pos, "invalid escape sequence in a string");
             if (ch == 'u') {
-                for (int i = 1; i <= 4; i++) {
-                    size_t p = c->pos + (size_t)i;
-                    if (p >= c->len || !strchr("0123456789abcdefABCDEF", c->text[p]) || !c->text[p])
-                        return fail_at(c, c->pos, "invalid \\u escape in a string");
-                }
+                size_t esc = c->pos - 1;
+                long u = hex4(c, c->pos + 1);
+                if (u < 0)
+                    return fail_at(c, esc, "invalid \\u escape in a string");
                 c->pos += 4;
+                /* UTF-16 surrogates come in pairs: high, then low. */
+                if (u >= 0xdc00 && u <= 0xdfff)
+                    return fail_at(c, esc, "invalid \\u escape: a lone UTF-16 low surrogate");
+                if (u >= 0xd800 && u <= 0xdbff) {
+                    long lo = c->pos + 2 < c->len && c->text[c->pos + 1] == '\\' &&
+                                      c->text[c->pos + 2] == 'u'
+                                  ? hex4(c, c->pos + 3)
+                                  : -1;
+                    if (lo < 0xdc00 || lo > 0xdfff)
+                        return fail_at(c, esc, "invalid \\u escape: a lone UTF-16 high surrogate");
+                    c->pos += 6;
+                }
             }
         }
         c->pos++;
@@ -139,6 +168,7 @@ static bool check_container(Checker *c, int depth, bool object)
         }
         if (!check_value(c, depth + 1))
             return false;
+        size_t value_end = c->pos;
         skip_ws(c);
         int ch = peek(c);
         if (ch == close) {
@@ -149,6 +179,11 @@ static bool check_container(Checker *c, int depth, bool object)
             if (ch < 0)
                 return fail_at(c, c->pos, object ? "unexpected end of file: expected ',' or '}'"
                                                  : "unexpected end of file: expected ',' or ']'");
+            /* Another value where a comma belongs: point just after the
+             * value that lacks one. */
+            if (strchr("\"{[-0123456789tfn", ch))
+                return fail_at(c, value_end, object ? "expected ',' or '}' (missing comma?)"
+                                                    : "expected ',' or ']' (missing comma?)");
             return fail_at(c, c->pos, object ? "expected ',' or '}'" : "expected ',' or ']'");
         }
         size_t comma = c->pos++;
@@ -161,7 +196,7 @@ static bool check_container(Checker *c, int depth, bool object)
 static bool check_value(Checker *c, int depth)
 {
     if (depth > MAX_DEPTH)
-        return fail_at(c, c->pos, "nested too deeply");
+        return fail_at(c, c->pos, "nested too deeply (more than 512 levels)");
     skip_ws(c);
     int ch = peek(c);
     if (ch < 0)
@@ -218,6 +253,14 @@ cJSON *json_parse(Diag *d, const char *file, const char *text, size_t len)
     Checker c = {text, len, 0, NULL, 0};
     if (len == 0) {
         fail_at(&c, 0, "the file is empty");
+    } else if (len >= 8 && memcmp(text, "\x89HDF\r\n\x1a\n", 8) == 0) {
+        diag_error(d, "%s: this is an HDF5 file (a Keras .h5 model), not JSON; kcc reads the JSON "
+                      "of model.to_json() or a TF.js model.json", file);
+        return NULL;
+    } else if (len >= 4 && memcmp(text, "PK\x03\x04", 4) == 0) {
+        diag_error(d, "%s: this is a zip archive (a Keras 3 .keras file?), not JSON; kcc reads its "
+                      "config.json, or the JSON of model.to_json()", file);
+        return NULL;
     } else if (memchr(text, '\0', len)) {
         fail_at(&c, (size_t)((const char *)memchr(text, '\0', len) - text),
                 "a NUL byte: this is not a JSON text file");

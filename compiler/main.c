@@ -54,6 +54,7 @@ typedef struct Options {
     uint64_t seed;
     bool seed_given;
     const char *input_shape;
+    Shape shape;                /* parsed --input-shape */
     const char *floatx;
     const char *keras_config;
     const char *depfile;
@@ -93,6 +94,29 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
     return argv[++*i];
 }
 
+static bool parse_input_shape(Diag *d, const char *text, Shape *s)
+{
+    s->rank = 0;
+    const char *p = text;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 1 || v > INT_MAX || s->rank == MAX_RANK) {
+            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
+            return false;
+        }
+        s->dim[s->rank++] = v;
+        if (*end == '\0')
+            return true;
+        if (*end != ',' && *end != 'x') {
+            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
+            return false;
+        }
+        p = end + 1;
+    }
+}
+
 static int parse_args(Diag *d, int argc, char **argv, Options *o)
 {
     static const char *const with_value[] = {
@@ -116,7 +140,7 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
             if (o->model)
-                return usage_error(d, "more than one model file given: '%s'", a);
+                usage_error(d, "more than one model file given: '%s'", a);
             o->model = a;
             continue;
         }
@@ -128,15 +152,22 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
             if (matched)
                 break;
         }
-        if (!matched)
-            return usage_error(d, "unknown option '%s'", a);
-        if (!v)
-            return usage_error(d, "option '%s' needs a value", a);
+        if (!matched) {
+            usage_error(d, "unknown option '%s'", a);
+            continue;
+        }
+        if (!v) {
+            usage_error(d, "option '%s' needs a value", a);
+            continue;
+        }
         const char *opt = with_value[k];
         if (strcmp(opt, "-o") == 0) {
             o->output = v;
         } else if (strcmp(opt, "--name") == 0) {
             o->name = v;
+            if (!valid_identifier(v))
+                usage_error(d, "--name: '%s' is not a C identifier (a letter, then letters, "
+                               "digits, single underscores; at most 63; not a keyword)", v);
         } else if (strcmp(opt, "--weights") == 0) {
             if (strcmp(v, "embed") == 0)
                 o->weights = WEIGHTS_EMBED;
@@ -145,7 +176,7 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
             else if (strcmp(v, "runtime") == 0)
                 o->weights = WEIGHTS_RUNTIME;
             else
-                return usage_error(d, "--weights: expected embed, separate or runtime, got '%s'", v);
+                usage_error(d, "--weights: expected embed, separate or runtime, got '%s'", v);
         } else if (strcmp(opt, "--load-weights") == 0) {
             o->load_weights = v;
         } else if (strcmp(opt, "--seed") == 0) {
@@ -153,18 +184,17 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
             errno = 0;
             unsigned long long s = strtoull(v, &end, 10);
             if (!*v || *end || errno || v[0] == '-')
-                return usage_error(d, "--seed: expected a non-negative integer, got '%s'", v);
+                usage_error(d, "--seed: expected a non-negative integer, got '%s'", v);
             o->seed = (uint64_t)s;
             o->seed_given = true;
         } else if (strcmp(opt, "--input-shape") == 0) {
             o->input_shape = v;
+            parse_input_shape(d, v, &o->shape);
         } else if (strcmp(opt, "--floatx") == 0) {
-            if (strcmp(v, "float32") != 0 && strcmp(v, "float64") != 0) {
-                if (strcmp(v, "float16") == 0 || strcmp(v, "bfloat16") == 0)
-                    return usage_error(d, "--floatx: %s is not supported yet; use float32 or "
-                                          "float64", v);
-                return usage_error(d, "--floatx: expected float32 or float64, got '%s'", v);
-            }
+            if (strcmp(v, "float16") == 0 || strcmp(v, "bfloat16") == 0)
+                usage_error(d, "--floatx: %s is not supported yet; use float32 or float64", v);
+            else if (strcmp(v, "float32") != 0 && strcmp(v, "float64") != 0)
+                usage_error(d, "--floatx: expected float32 or float64, got '%s'", v);
             o->floatx = v;
         } else if (strcmp(opt, "--keras-config") == 0) {
             o->keras_config = v;
@@ -173,35 +203,12 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
         }
     }
     if (!o->model)
-        return usage_error(d, "no model file given");
+        usage_error(d, "no model file given");
     if (!o->summary && !o->output)
-        return usage_error(d, "no output file given: use -o OUT.c");
+        usage_error(d, "no output file given: use -o OUT.c");
     if (o->summary && (o->output || o->depfile))
-        return usage_error(d, "kcc summary writes no files; drop -o and --depfile");
-    return 0;
-}
-
-static bool parse_input_shape(Diag *d, const char *text, Shape *s)
-{
-    s->rank = 0;
-    const char *p = text;
-    for (;;) {
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (end == p || errno || v < 1 || v > INT_MAX || s->rank == MAX_RANK) {
-            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
-            return false;
-        }
-        s->dim[s->rank++] = v;
-        if (*end == '\0')
-            return true;
-        if (*end != ',' && *end != 'x') {
-            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
-            return false;
-        }
-        p = end + 1;
-    }
+        usage_error(d, "kcc summary writes no files; drop -o and --depfile");
+    return d->errors ? 1 : 0;
 }
 
 /* "kcc a b": the command as given, with arguments quoted when needed. */
@@ -259,35 +266,71 @@ static void dep_escape(StrBuf *sb, const char *path)
     }
 }
 
+/* The files a compile writes: source, header, weights, depfile. */
+typedef struct Outputs {
+    char *header;
+    char *weights;              /* NULL with --weights embed */
+} Outputs;
+
+/* Refuses, before any work, outputs that would replace the files read. */
+static bool check_outputs(Diag *d, const Options *o, const Outputs *out)
+{
+    const char *outs[4][2] = {
+        {o->output, "-o"}, {out->header, "the header"},
+        {out->weights, "the weight file"}, {o->depfile, "--depfile"},
+    };
+    const char *ins[3][2] = {
+        {o->model, "the model"}, {o->load_weights, "the --load-weights file"},
+        {o->keras_config, "the --keras-config file"},
+    };
+    bool ok = true;
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 3; k++)
+            if (outs[i][0] && ins[k][0] &&
+                (strcmp(outs[i][0], ins[k][0]) == 0 || same_file(outs[i][0], ins[k][0]))) {
+                char *f = safe_text(outs[i][0]);
+                diag_error(d, "%s: refusing to overwrite %s with %s", f, ins[k][1], outs[i][1]);
+                free(f);
+                ok = false;
+            }
+    return ok;
+}
+
 static int run(Diag *d, const Options *o, int argc, char **argv)
 {
+    Outputs out = {NULL, NULL};
+    if (!o->summary) {
+        out.header = with_suffix(o->output, ".c", ".h");
+        out.weights = o->weights == WEIGHTS_SEPARATE ? with_suffix(o->output, ".c", "_weights.c")
+                    : o->weights == WEIGHTS_RUNTIME  ? with_suffix(o->output, ".c", ".weights")
+                                                     : NULL;
+        if (!check_outputs(d, o, &out)) {
+            free(out.header);
+            free(out.weights);
+            return 1;
+        }
+    }
+    char *header = out.header, *wfile = out.weights;
+
     KerasConfig kc;
-    if (!keras_config_load(&kc, d, o->keras_config))
+    if (!keras_config_load(&kc, d, o->keras_config)) {
+        free(header);
+        free(wfile);
         return 1;
+    }
     if (o->floatx)
         kc.floatx = strcmp(o->floatx, "float64") == 0 ? DT_F64 : DT_F32;
 
-    Shape override;
-    if (o->input_shape && !parse_input_shape(d, o->input_shape, &override)) {
-        free(kc.source);
-        return 1;
-    }
-    if (o->name) {
-        if (!valid_identifier(o->name)) {
-            free(kc.source);
-            return usage_error(d, "--name: '%s' is not a C identifier (a letter, then letters, "
-                                  "digits, single underscores; at most 63; not a keyword)",
-                               o->name);
-        }
-    }
 
     Model *m = parse_model(d, o->model, &kc);
     if (!m) {
         free(kc.source);
+        free(header);
+        free(wfile);
         return 1;
     }
     if (o->input_shape) {
-        m->input_shape = override;
+        m->input_shape = o->shape;
         m->has_input_shape = true;
         m->input_shape_override = true;
     }
@@ -323,10 +366,6 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
             if (*c >= 'A' && *c <= 'Z')
                 *c = (char)(*c + 32);
     }
-    char *header = with_suffix(o->output, ".c", ".h");
-    char *wfile = o->weights == WEIGHTS_SEPARATE ? with_suffix(o->output, ".c", "_weights.c")
-                : o->weights == WEIGHTS_RUNTIME  ? with_suffix(o->output, ".c", ".weights")
-                                                 : NULL;
     char *cmd = command_line(argc, argv);
     EmitOptions eo = {prefix, o->weights, o->output, header, wfile, cmd};
     EmitResult res;
@@ -361,7 +400,7 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
         for (int k = 0; k < m->ninputs; k++)
             if (same_file(files[i].path, m->inputs[k]) || strcmp(files[i].path, m->inputs[k]) == 0) {
                 char *f = safe_text(files[i].path);
-                diag_error(d, "%s: refusing to overwrite an input file", f);
+                diag_error(d, "%s: refusing to overwrite a file the model was read from", f);
                 free(f);
                 clash = true;
             }
@@ -371,10 +410,10 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
     sb_free(&dep);
     emit_result_free(&res);
     free(cmd);
-    free(wfile);
-    free(header);
     free(prefix);
 done:
+    free(wfile);
+    free(header);
     plan_free(p);
     model_free(m);
     free(kc.source);

@@ -280,8 +280,13 @@ static void prelu_parse(CfgReader *r, Layer *l)
 static bool prelu_infer(Model *m, Layer *l, const Shape *in, Shape *out)
 {
     if (l->shared_axes >> in->rank) {
-        layer_error(m, l, "config.shared_axes", "names an axis beyond the input's rank %d",
-                    in->rank);
+        char b[96];
+        int top = 0;
+        for (unsigned bits = l->shared_axes; bits; bits >>= 1)
+            top++;
+        layer_error(m, l, "config.shared_axes",
+                    "expected axes from 1 to %d (the input %s has rank %d), got axis %d",
+                    in->rank, shape_str(in, b, sizeof b), in->rank, top);
         return false;
     }
     Param *a = find_param(l, "alpha");
@@ -394,10 +399,11 @@ static void reshape_parse(CfgReader *r, Layer *l)
     l->target.rank = 0;
     if (!v || !cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 ||
         cJSON_GetArraySize(v) > MAX_RANK) {
-        char *repr = json_repr(v);
-        layer_error(r->m, l, "config.target_shape", "expected a list of 1 to %d sizes, got %s",
-                    MAX_RANK, repr);
-        free(repr);
+        char *want = xformat("a list of 1 to %d sizes", MAX_RANK);
+        char *msg = expect_got(want, v);
+        layer_error(r->m, l, "config.target_shape", "%s", msg);
+        free(msg);
+        free(want);
         l->ok = false;
         return;
     }
@@ -410,8 +416,9 @@ static void reshape_parse(CfgReader *r, Layer *l)
                     ((d = (long)it->valuedouble) == -1 || (d >= 1 && d <= INT_MAX)));
         if (!okd) {
             char *repr = json_repr(it);
-            layer_error(r->m, l, "config.target_shape", "entry %d: expected a positive size or "
-                        "-1, got %s", i, repr);
+            char *path = xformat("config.target_shape[%d]", i);
+            layer_error(r->m, l, path, "expected a positive size or -1, got %s", repr);
+            free(path);
             free(repr);
             l->ok = false;
             return;
@@ -421,7 +428,10 @@ static void reshape_parse(CfgReader *r, Layer *l)
         l->target.dim[l->target.rank++] = d;
     }
     if (unknown > 1) {
-        layer_error(r->m, l, "config.target_shape", "only one size can be -1 (inferred)");
+        char *repr = json_repr(v);
+        layer_error(r->m, l, "config.target_shape",
+                    "expected at most one -1 (an inferred size), got %s", repr);
+        free(repr);
         l->ok = false;
     }
 }
@@ -529,4 +539,15 @@ bool op_known_unsupported(const char *class_name)
         if (strcmp(unsupported[i], class_name) == 0)
             return true;
     return false;
+}
+
+const char *op_suggest(const char *class_name)
+{
+    enum { NOPS = sizeof ops / sizeof *ops, NUNS = sizeof unsupported / sizeof *unsupported };
+    const char *names[NOPS + NUNS];
+    for (int i = 0; i < NOPS; i++)
+        names[i] = ops[i].name;
+    for (int i = 0; i < NUNS; i++)
+        names[NOPS + i] = unsupported[i];
+    return closest_name(class_name, names, NOPS + NUNS);
 }

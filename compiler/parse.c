@@ -70,11 +70,11 @@ void cfg_ignore(CfgReader *r, ...)
 
 static void cfg_bad(CfgReader *r, const char *key, const char *expected, const cJSON *got)
 {
-    char *repr = json_repr(got);
+    char *msg = expect_got(expected, got);
     char *path = xformat("config.%s", key);
-    layer_error(r->m, r->l, path, "expected %s, got %s", expected, repr);
+    layer_error(r->m, r->l, path, "%s", msg);
     free(path);
-    free(repr);
+    free(msg);
     r->l->ok = false;
 }
 
@@ -89,12 +89,13 @@ static bool json_integer(const cJSON *v, long *out)
     return true;
 }
 
-static char *int_range_text(long lo, long hi)
+/* What an integer in [lo, hi] is called in a message; the upper bound is
+ * named only when the value broke it. */
+static char *int_range_text(long lo, long hi, bool too_big)
 {
-    if (lo == 1 && hi == LONG_MAX)
-        return xstrdup("a positive integer");
-    if (lo == 0 && hi == LONG_MAX)
-        return xstrdup("a non-negative integer");
+    const char *base = lo == 1 ? "a positive integer" : lo == 0 ? "a non-negative integer" : NULL;
+    if (base && hi >= INT_MAX)
+        return too_big ? xformat("%s no larger than %ld", base, hi) : xstrdup(base);
     return xformat("an integer from %ld to %ld", lo, hi);
 }
 
@@ -105,7 +106,7 @@ long cfg_int(CfgReader *r, const char *key, long def, long lo, long hi)
         return def;
     long n;
     if (!json_integer(v, &n) || n < lo || n > hi) {
-        char *want = int_range_text(lo, hi);
+        char *want = int_range_text(lo, hi, json_integer(v, &n) && n > hi);
         cfg_bad(r, key, want, v);
         free(want);
         return def;
@@ -298,7 +299,19 @@ void cfg_initializer(CfgReader *r, Param *p, const char *key, const char *key1,
     if (!in) {
         char *path = xformat("config.%s", used);
         char *safe = safe_text(name);
-        layer_error(r->m, r->l, path, "unknown initializer '%s'", safe);
+        const char *names[sizeof init_names / sizeof *init_names];
+        for (size_t i = 0; i < sizeof init_names / sizeof *init_names; i++)
+            names[i] = init_names[i].name;
+        const char *near = closest_name(name, names, (int)(sizeof names / sizeof *names));
+        if (near)
+            layer_error(r->m, r->l, path, "unknown initializer '%s' (did you mean '%s'?)", safe,
+                        near);
+        else
+            layer_error(r->m, r->l, path,
+                        "unknown initializer '%s' (kcc knows zeros, ones, constant, "
+                        "random_uniform, random_normal, truncated_normal, variance_scaling, "
+                        "glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, "
+                        "lecun_normal, orthogonal, identity)", safe);
         free(safe);
         free(path);
         r->l->ok = false;
@@ -578,12 +591,18 @@ static char *refusal(const char *type, const cJSON *obj)
     else if (is_model_class(type))
         msg = xstrdup("nested models are not supported yet");
     else if (cJSON_IsString(reg) && strcmp(reg->valuestring, type) != 0 &&
-             !(cJSON_IsString(mod) && strncmp(mod->valuestring, "keras", 5) == 0))
-        msg = xformat("custom layer type %s is not supported", safe);
-    else if (op_known_unsupported(type))
+             !(cJSON_IsString(mod) && strncmp(mod->valuestring, "keras", 5) == 0)) {
+        char *sreg = safe_text(reg->valuestring);
+        msg = xformat("custom layer type %s (registered as '%s') is not supported; kcc compiles "
+                      "built-in Keras layers only", safe, sreg);
+        free(sreg);
+    } else if (op_known_unsupported(type)) {
         msg = xformat("layer type %s is not supported yet", safe);
-    else
+    } else if (op_suggest(type)) {
+        msg = xformat("unknown layer type '%s' (did you mean '%s'?)", safe, op_suggest(type));
+    } else {
         msg = xformat("unknown layer type '%s'", safe);
+    }
     free(safe);
     return msg;
 }
@@ -609,7 +628,9 @@ static void scan_nested(Model *m, const Layer *outer, const cJSON *config, const
         if (why && !is_model_class(cn->valuestring)) {
             char *name = safe_text(cJSON_IsString(nm) ? nm->valuestring : "");
             char *type = safe_text(cn->valuestring);
-            layer_error(m, outer, p, "\"%s\" (%s): %s", name, type, why);
+            char *where = xformat("%s \"%s\" (%s): class_name", p, name, type);
+            layer_error(m, outer, where, "%s", why);
+            free(where);
             free(name);
             free(type);
         } else if (why) {
@@ -630,9 +651,9 @@ static bool parse_layer(Model *m, Layer *l, int i, const cJSON *obj, bool first)
     l->input = l->output = -1;
 
     if (!cJSON_IsObject(obj)) {
-        char *repr = json_repr(obj);
-        model_error(m, l->where, "expected a layer object, got %s", repr);
-        free(repr);
+        char *msg = expect_got("a layer object", obj);
+        model_error(m, l->where, "%s", msg);
+        free(msg);
         return l->ok = false;
     }
     const cJSON *cn = cJSON_GetObjectItemCaseSensitive(obj, "class_name");
@@ -640,7 +661,7 @@ static bool parse_layer(Model *m, Layer *l, int i, const cJSON *obj, bool first)
     const cJSON *nm = cfg && cJSON_IsObject(cfg) ? cJSON_GetObjectItemCaseSensitive(cfg, "name") : NULL;
     if (!cJSON_IsString(nm))
         nm = cJSON_GetObjectItemCaseSensitive(obj, "name");
-    l->type = xstrdup(cJSON_IsString(cn) ? cn->valuestring : "?");
+    l->type = xstrdup(cJSON_IsString(cn) ? cn->valuestring : "no class_name");
     if (cJSON_IsString(nm)) {
         l->name = xstrdup(nm->valuestring);
     } else {
@@ -653,15 +674,15 @@ static bool parse_layer(Model *m, Layer *l, int i, const cJSON *obj, bool first)
     free(id);
 
     if (!cJSON_IsString(cn)) {
-        char *repr = json_repr(cn);
-        layer_error(m, l, "class_name", "expected a layer type name, got %s", repr);
-        free(repr);
+        char *msg = expect_got("a layer type such as \"Dense\"", cn);
+        layer_error(m, l, "class_name", "%s", msg);
+        free(msg);
         return l->ok = false;
     }
     if (!cJSON_IsObject(cfg)) {
-        char *repr = json_repr(cfg);
-        layer_error(m, l, "config", "expected an object, got %s", repr);
-        free(repr);
+        char *msg = expect_got("the layer's config object", cfg);
+        layer_error(m, l, "config", "%s", msg);
+        free(msg);
         return l->ok = false;
     }
     l->config = cfg;
@@ -724,9 +745,9 @@ static void parse_sequential(Model *m, const cJSON *config, const char *path)
         lpath = xformat("%s.layers", path);
     }
     if (!cJSON_IsArray(layers)) {
-        char *repr = json_repr(layers);
-        model_error(m, lpath, "expected a list of layers, got %s", repr);
-        free(repr);
+        char *msg = expect_got("a list of layers", layers);
+        model_error(m, lpath, "%s", msg);
+        free(msg);
         free(lpath);
         return;
     }
@@ -894,9 +915,9 @@ Model *parse_model(Diag *d, const char *file, const KerasConfig *kc)
     char *cpath = *path ? xformat("%s.config", path) : xstrdup("config");
     char *npath = *path ? xformat("%s.class_name", path) : xstrdup("class_name");
     if (!cJSON_IsString(cn)) {
-        char *repr = json_repr(cn);
-        model_error(m, npath, "expected a model class name (\"Sequential\"), got %s", repr);
-        free(repr);
+        char *msg = expect_got("a model class name (\"Sequential\")", cn);
+        model_error(m, npath, "%s", msg);
+        free(msg);
     } else if (strcmp(cn->valuestring, "Sequential") == 0) {
         parse_sequential(m, config, cpath);
     } else if (strcmp(cn->valuestring, "Model") == 0 ||

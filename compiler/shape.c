@@ -38,7 +38,7 @@ static const char *dims_fmt(const Shape *s, char *buf, size_t size, bool batch)
     for (int i = 0; i < s->rank && n < size; i++) {
         const char *sep = (batch || i > 0) ? ", " : "";
         if (s->dim[i] < 0)
-            n += (size_t)snprintf(buf + n, size - n, "%sNone", sep);
+            n += (size_t)snprintf(buf + n, size - n, batch ? "%sNone" : "%s-1", sep);
         else
             n += (size_t)snprintf(buf + n, size - n, "%s%ld", sep, s->dim[i]);
     }

@@ -24,12 +24,14 @@ typedef struct MWeight {
     double *data;
     char *where;                /* "weightsManifest[0].weights[1]" */
     bool used;
+    bool bad;                   /* reported already: bind silently */
 } MWeight;
 
 typedef struct Manifest {
     const char *file;           /* the JSON file holding it */
     MWeight *w;
     int n;
+    bool unnamed;               /* an entry or group kcc could not name */
 } Manifest;
 
 double half_to_double(uint16_t h)
@@ -75,8 +77,10 @@ static bool weight_kind(Model *m, const Manifest *mf, const cJSON *w, const char
             const cJSON *sc = cJSON_GetObjectItemCaseSensitive(q, "scale");
             const cJSON *mn = cJSON_GetObjectItemCaseSensitive(q, "min");
             if (!cJSON_IsNumber(sc) || !cJSON_IsNumber(mn)) {
-                diag_error(m->diag, "%s: %s.quantization: expected numbers \"scale\" and \"min\"",
-                           mf->file, where);
+                const char *field = !cJSON_IsNumber(sc) ? "scale" : "min";
+                char *msg = expect_got("a number", !cJSON_IsNumber(sc) ? sc : mn);
+                diag_error(m->diag, "%s: %s.quantization.%s: %s", mf->file, where, field, msg);
+                free(msg);
                 return false;
             }
             *kind = qs[4] == '8' ? WK_U8 : WK_U16;
@@ -84,10 +88,9 @@ static bool weight_kind(Model *m, const Manifest *mf, const cJSON *w, const char
             *min = mn->valuedouble;
             return true;
         }
-        char *repr = json_repr(qd);
-        diag_error(m->diag, "%s: %s.quantization.dtype: expected \"uint8\", \"uint16\" or "
-                   "\"float16\", got %s", mf->file, where, repr);
-        free(repr);
+        char *msg = expect_got("\"uint8\", \"uint16\" or \"float16\"", qd);
+        diag_error(m->diag, "%s: %s.quantization.dtype: %s", mf->file, where, msg);
+        free(msg);
         return false;
     }
     if (strcmp(dtype, "float32") == 0) {
@@ -98,10 +101,9 @@ static bool weight_kind(Model *m, const Manifest *mf, const cJSON *w, const char
         *kind = WK_F16;
         return true;
     }
-    char *repr = json_repr(dt);
-    diag_error(m->diag, "%s: %s.dtype: expected a float weight (\"float32\" or \"float16\"), "
-               "got %s", mf->file, where, repr);
-    free(repr);
+    char *msg = expect_got("a float weight (\"float32\" or \"float16\")", dt);
+    diag_error(m->diag, "%s: %s.dtype: %s", mf->file, where, msg);
+    free(msg);
     return false;
 }
 
@@ -143,6 +145,10 @@ static bool shard_path_ok(const char *p)
     return true;
 }
 
+/* Reads group gi: its weights' names, shapes and storage, and (when its
+ * shards are all there and the right size) their values.  Entries are kept
+ * even when the data is bad, so that binding can still report names and
+ * shapes in the same run. */
 static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const char *dir)
 {
     Diag *d = m->diag;
@@ -151,21 +157,21 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
     if (!cJSON_IsArray(paths) || !cJSON_IsArray(weights)) {
         diag_error(d, "%s: weightsManifest[%d]: expected \"paths\" and \"weights\" lists",
                    mf->file, gi);
+        mf->unnamed = true;
         return false;
     }
 
     /* The group's bytes: its shards, in order. */
     StrBuf bytes = {0}, names = {0};
     sb_add(&bytes, "");
-    bool ok = true;
+    bool ok = true, data_ok = true;
     int pi = 0;
     for (const cJSON *p = paths->child; p; p = p->next, pi++) {
         if (!cJSON_IsString(p) || !shard_path_ok(p->valuestring)) {
-            char *repr = json_repr(p);
-            diag_error(d, "%s: weightsManifest[%d].paths[%d]: expected a file name relative to "
-                       "the model, got %s", mf->file, gi, pi, repr);
-            free(repr);
-            ok = false;
+            char *msg = expect_got("a file name relative to the model's directory", p);
+            diag_error(d, "%s: weightsManifest[%d].paths[%d]: %s", mf->file, gi, pi, msg);
+            free(msg);
+            ok = data_ok = false;
             continue;
         }
         char *path = xformat("%s%s", dir, p->valuestring);
@@ -173,20 +179,15 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         size_t len;
         model_add_input(m, path);
         if (!read_file(path, &data, &len)) {
-            diag_error(d, "%s: cannot read weight shard (weightsManifest[%d].paths[%d]): %s",
-                       path, gi, pi, strerror(errno));
-            ok = false;
+            diag_error(d, "%s: weightsManifest[%d].paths[%d]: cannot read weight shard %s: %s",
+                       mf->file, gi, pi, path, strerror(errno));
+            ok = data_ok = false;
         } else {
             sb_addn(&bytes, data, len);
             free(data);
         }
-        sb_printf(&names, "%s%s", names.len ? ", " : "", path);
+        sb_printf(&names, "%s%s", names.len ? " and " : "", path);
         free(path);
-    }
-    if (!ok) {
-        sb_free(&bytes);
-        sb_free(&names);
-        return false;
     }
 
     /* Each weight's shape, storage and values, in manifest order. */
@@ -204,20 +205,25 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         double scale = 1, min = 0;
         bool wok = true;
         if (!cJSON_IsString(nm)) {
-            diag_error(d, "%s: %s.name: expected a string", mf->file, where);
+            char *msg = expect_got("a weight name such as \"dense_1/kernel\"", nm);
+            diag_error(d, "%s: %s.name: %s", mf->file, where, msg);
+            free(msg);
             wok = false;
         }
         if (!cJSON_IsArray(sh) || cJSON_GetArraySize(sh) > MAX_RANK) {
-            diag_error(d, "%s: %s.shape: expected a list of at most %d sizes", mf->file, where,
-                       MAX_RANK);
+            char *want = xformat("a list of at most %d sizes", MAX_RANK);
+            char *msg = expect_got(want, sh);
+            diag_error(d, "%s: %s.shape: %s", mf->file, where, msg);
+            free(msg);
+            free(want);
             wok = false;
         } else {
             for (const cJSON *s = sh->child; s; s = s->next) {
                 if (!cJSON_IsNumber(s) || s->valuedouble < 0 || s->valuedouble > 1e9 ||
                     s->valuedouble != floor(s->valuedouble)) {
-                    char *repr = json_repr(sh);
-                    diag_error(d, "%s: %s.shape: expected sizes, got %s", mf->file, where, repr);
-                    free(repr);
+                    char *msg = expect_got("a list of sizes", sh);
+                    diag_error(d, "%s: %s.shape: %s", mf->file, where, msg);
+                    free(msg);
                     wok = false;
                     break;
                 }
@@ -226,26 +232,34 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         }
         if (wok && !weight_kind(m, mf, w, where, &kind, &scale, &min))
             wok = false;
-        if (!wok) {
-            free(where);
-            ok = false;
-            continue;
-        }
         long count = 1;
-        for (int k = 0; k < mw->shape.rank && count <= MAX_COMPILED_PARAMS; k++)
+        for (int k = 0; wok && k < mw->shape.rank && count <= MAX_COMPILED_PARAMS; k++)
             count *= mw->shape.dim[k];
-        if (count > MAX_COMPILED_PARAMS) {
+        if (wok && count > MAX_COMPILED_PARAMS) {
             diag_error(d, "%s: %s.shape: more than %ld values, too many to compile", mf->file,
                        where, (long)MAX_COMPILED_PARAMS);
-            free(where);
-            ok = false;
+            wok = false;
+        }
+        if (!wok) {
+            /* Keep a named entry, so that binding does not also call its
+             * weight missing. */
+            if (cJSON_IsString(nm)) {
+                mw->name = xstrdup(nm->valuestring);
+                mw->where = where;
+                mw->bad = true;
+                mf->n++;
+            } else {
+                mf->unnamed = true;
+                free(where);
+            }
+            ok = data_ok = false;
             continue;
         }
         mw->name = xstrdup(nm->valuestring);
         mw->where = where;
         mw->data = xcalloc((size_t)(count ? count : 1), sizeof *mw->data);
         size_t nbytes = (size_t)count * (size_t)wkind_bytes(kind);
-        if (ok && need + nbytes <= bytes.len) {
+        if (data_ok && need + nbytes <= bytes.len) {
             const unsigned char *base = (const unsigned char *)bytes.data + need;
             for (long i = 0; i < count; i++)
                 mw->data[i] = decode(base + (size_t)i * (size_t)wkind_bytes(kind), kind, scale, min);
@@ -253,10 +267,10 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         need += nbytes;
         mf->n++;
     }
-    if (ok && need != bytes.len) {
-        diag_error(d, "%s: weightsManifest[%d]: the weights need %zu bytes, the shard%s hold%s "
-                   "%zu (%s)", names.data ? names.data : mf->file, gi, need,
-                   pi == 1 ? "" : "s", pi == 1 ? "s" : "", bytes.len,
+    if (data_ok && need != bytes.len) {
+        diag_error(d, "%s: weightsManifest[%d]: the weights listed need %zu bytes, %s hold%s %zu "
+                   "(%s)", mf->file, gi, need, names.len ? names.data : "its shards",
+                   pi == 1 ? "s" : "", bytes.len,
                    bytes.len < need ? "too short: truncated?" : "too long: a different model?");
         ok = false;
     }
@@ -270,6 +284,7 @@ static bool read_manifest(Model *m, Manifest *mf, const cJSON *manifest, const c
     if (!cJSON_IsArray(manifest)) {
         diag_error(m->diag, "%s: weightsManifest: expected a list of weight groups, got %s",
                    mf->file, json_kind(manifest));
+        mf->unnamed = true;
         return false;
     }
     bool ok = true;
@@ -304,6 +319,18 @@ static bool bind_manifest(Model *m, Manifest *mf)
 {
     bool ok = true;
     char b1[128], b2[128];
+    /* Nothing in common at all: one line says what is likely wrong. */
+    bool any = false;
+    for (int i = 0; i < m->nlayers && !any; i++)
+        for (int k = 0; k < m->layers[i].nparams && !any; k++)
+            any = find_weight(mf, &m->layers[i], &m->layers[i].params[k]) != NULL;
+    if (!any && mf->n > 0 && model_param_count(m, true) + model_param_count(m, false) > 0) {
+        char *first = safe_text(mf->w[0].name);
+        diag_error(m->diag, "%s: none of its %d weights (\"%s\", ...) is named after a layer of %s: "
+                   "weights of a different model?", mf->file, mf->n, first, m->file);
+        free(first);
+        ok = false;
+    }
     for (int i = 0; i < m->nlayers; i++) {
         Layer *l = &m->layers[i];
         for (int k = 0; k < l->nparams; k++) {
@@ -314,6 +341,8 @@ static bool bind_manifest(Model *m, Manifest *mf)
                 layer_error(m, l, NULL, "no weight \"%s/%s\" in the weights manifest of %s",
                             lname, p->name, mf->file);
                 ok = false;
+            } else if (w->bad) {
+                w->used = true; /* its problem is reported already */
             } else if (w->used) {
                 layer_error(m, l, NULL, "weight \"%s/%s\" is bound twice", lname, p->name);
                 ok = false;
@@ -334,7 +363,7 @@ static bool bind_manifest(Model *m, Manifest *mf)
         }
     }
     for (int i = 0; i < mf->n; i++) {
-        if (!mf->w[i].used) {
+        if (!mf->w[i].used && !mf->w[i].bad) {
             char *nm = safe_text(mf->w[i].name);
             diag_error(m->diag, "%s: %s: weight \"%s\" belongs to no layer of the model",
                        mf->file, mf->w[i].where, nm);
@@ -411,9 +440,13 @@ bool load_weights(Model *m, const char *weights_file, uint64_t seed)
         return ok;
     }
 
-    Manifest mf = {file, NULL, 0};
+    Manifest mf = {file, NULL, 0, false};
     char *dir = path_dirname(file);
-    bool ok = read_manifest(m, &mf, manifest, dir) && bind_manifest(m, &mf);
+    bool ok = read_manifest(m, &mf, manifest, dir);
+    /* Binding reports missing and extra weights too, unless the manifest
+     * is too broken to say which weights it holds. */
+    if (!mf.unnamed)
+        ok = bind_manifest(m, &mf) && ok;
     free(dir);
     for (int i = 0; i < mf.n; i++) {
         free(mf.w[i].name);

@@ -97,7 +97,8 @@ bool write_files_atomic(Diag *d, const OutFile *files, int n)
         tmp[i] = xformat("%s.kcc-XXXXXX", files[i].path);
         int fd = mkstemp(tmp[i]);
         if (fd < 0) {
-            diag_error(d, "%s: cannot create: %s", files[i].path, strerror(errno));
+            diag_error(d, "%s: cannot create: %s%s", files[i].path, strerror(errno),
+                       errno == ENOENT ? " (does the directory exist?)" : "");
             free(tmp[i]);
             tmp[i] = NULL;
             ok = false;

@@ -121,25 +121,27 @@ TEST(a_trailing_comma_in_a_list_points_at_the_comma)
     free(b.out);
 }
 
-TEST(a_missing_comma_points_at_the_next_key)
+TEST(a_missing_comma_points_where_the_comma_belongs)
 {
     Bad b = parse_bad_text("{\n  \"a\": 1,\n  \"units\": 4 \"x\": 1\n}\n");
-    CHECK_BAD(b, "kcc: error: m.json:3:14: invalid JSON: expected ',' or '}'",
-              "      \"units\": 4 \"x\": 1", 14);
+    CHECK_BAD(b, "kcc: error: m.json:3:13: invalid JSON: expected ',' or '}' (missing comma?)",
+              "      \"units\": 4 \"x\": 1", 13);
     free(b.out);
 }
 
 TEST(a_missing_comma_in_a_list_says_so)
 {
     Bad b = parse_bad_text("[1 2]");
-    CHECK_BAD(b, "kcc: error: m.json:1:4: invalid JSON: expected ',' or ']'", "    [1 2]", 4);
+    CHECK_BAD(b, "kcc: error: m.json:1:3: invalid JSON: expected ',' or ']' (missing comma?)",
+              "    [1 2]", 3);
     free(b.out);
 }
 
 TEST(an_unterminated_string_points_at_its_opening_quote)
 {
     Bad b = parse_bad_text("{\"a\": \"abc");
-    CHECK_BAD(b, "kcc: error: m.json:1:7: invalid JSON: unterminated string",
+    CHECK_BAD(b, "kcc: error: m.json:1:7: invalid JSON: unexpected end of file inside a string "
+                 "(truncated file?)",
               "    {\"a\": \"abc", 7);
     free(b.out);
 }
@@ -278,8 +280,8 @@ TEST(a_tab_before_the_error_keeps_the_caret_in_line)
 {
     /* Tabs are shown as one space each, so the caret still lines up. */
     Bad b = parse_bad_text("{\n\t\"a\": 1 2}");
-    CHECK_BAD(b, "kcc: error: m.json:2:9: invalid JSON: expected ',' or '}'",
-              "     \"a\": 1 2}", 9);
+    CHECK_BAD(b, "kcc: error: m.json:2:8: invalid JSON: expected ',' or '}' (missing comma?)",
+              "     \"a\": 1 2}", 8);
     free(b.out);
 }
 
@@ -355,7 +357,7 @@ int main(void)
     RUN(only_len_bytes_are_read);
     RUN(a_trailing_comma_points_at_the_comma);
     RUN(a_trailing_comma_in_a_list_points_at_the_comma);
-    RUN(a_missing_comma_points_at_the_next_key);
+    RUN(a_missing_comma_points_where_the_comma_belongs);
     RUN(a_missing_comma_in_a_list_says_so);
     RUN(an_unterminated_string_points_at_its_opening_quote);
     RUN(a_newline_inside_a_string_points_at_the_newline);

@@ -413,7 +413,11 @@ TEST(an_unknown_initializer_is_reported_with_its_path)
     CHECK(m == NULL);
     CHECK_INT(d.errors, 1);
     char *expected = xformat("kcc: error: %s/bad_init.json: layers[0] \"d\" (Dense): "
-                             "config.kernel_initializer: unknown initializer 'Magic'\n", tmp.path);
+                             "config.kernel_initializer: unknown initializer 'Magic' (kcc knows "
+                             "zeros, ones, constant, random_uniform, random_normal, "
+                             "truncated_normal, variance_scaling, glorot_uniform, glorot_normal, "
+                             "he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, "
+                             "identity)\n", tmp.path);
     CHECK_STR(out, expected);
     free(expected);
     free(out);

@@ -344,8 +344,8 @@ TEST(a_shard_too_short_names_the_file_and_the_byte_counts)
     bin.n -= 4;
     Loaded r = load(REFERENCE_WEIGHTS, &bin);
     REQUIRE(r.m);
-    CHECK_ONE_ERROR(r, "%s/w.bin: weightsManifest[0]: the weights need 52 bytes, the shard "
-                       "holds 48 (too short: truncated?)");
+    CHECK_ONE_ERROR(r, "%s/model.json: weightsManifest[0]: the weights listed need 52 bytes, "
+                       "%s/w.bin holds 48 (too short: truncated?)");
     CHECK(!r.m->weights_bound);
     loaded_free(&r);
 }
@@ -356,8 +356,8 @@ TEST(a_shard_too_long_names_the_file_and_the_byte_counts)
     put_f32(&bin, 99.0f);
     Loaded r = load(REFERENCE_WEIGHTS, &bin);
     REQUIRE(r.m);
-    CHECK_ONE_ERROR(r, "%s/w.bin: weightsManifest[0]: the weights need 52 bytes, the shard "
-                       "holds 56 (too long: a different model?)");
+    CHECK_ONE_ERROR(r, "%s/model.json: weightsManifest[0]: the weights listed need 52 bytes, "
+                       "%s/w.bin holds 56 (too long: a different model?)");
     loaded_free(&r);
 }
 
@@ -376,8 +376,9 @@ TEST(shards_too_short_together_are_named_together)
     char *out = capture_end();
     CHECK(!ok);
     CHECK_INT(d.errors, 1);
-    char *expected = expect_error("%s/s1.bin, %s/s2.bin: weightsManifest[0]: the weights need "
-                                  "52 bytes, the shards hold 40 (too short: truncated?)");
+    char *expected = expect_error("%s/short2.json: weightsManifest[0]: the weights listed need "
+                                  "52 bytes, %s/s1.bin and %s/s2.bin hold 40 (too short: "
+                                  "truncated?)");
     CHECK_STR(out, expected);
     free(expected);
     free(out);
@@ -388,8 +389,8 @@ TEST(a_missing_shard_is_named)
 {
     Loaded r = load(REFERENCE_WEIGHTS, NULL);
     REQUIRE(r.m);
-    CHECK_ONE_ERROR(r, "%s/w.bin: cannot read weight shard (weightsManifest[0].paths[0]): "
-                       "No such file or directory");
+    CHECK_ONE_ERROR(r, "%s/model.json: weightsManifest[0].paths[0]: cannot read weight shard "
+                       "%s/w.bin: No such file or directory");
     loaded_free(&r);
 }
 
@@ -406,7 +407,7 @@ TEST(a_shard_outside_the_models_directory_is_refused)
     CHECK(!ok);
     CHECK_INT(d.errors, 1);
     char *expected = expect_error("%s/escape.json: weightsManifest[0].paths[0]: expected a file "
-                                  "name relative to the model, got \"../w.bin\"");
+                                  "name relative to the model's directory, got \"../w.bin\"");
     CHECK_STR(out, expected);
     free(expected);
     free(out);
