@@ -174,7 +174,10 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
             ok = data_ok = false;
             continue;
         }
-        char *path = xformat("%s%s", dir, p->valuestring);
+        const char *rel = p->valuestring;
+        while (rel[0] == '.' && rel[1] == '/')
+            rel += 2;
+        char *path = xformat("%s%s", dir, rel);
         char *data;
         size_t len;
         model_add_input(m, path);

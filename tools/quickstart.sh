@@ -28,17 +28,17 @@ if [ -n "$missing" ]; then
     $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 
-build() { # dir, cmake options...
-    dir=$1
-    shift
+build() { # dir [target], then cmake options...
+    dir=$1 target=$2
+    shift 2
     echo "== building in $dir"
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-    cmake --build "$dir" -j "$JOBS"
+    cmake --build "$dir" -j "$JOBS" --target "$target"
 }
 
 case "${1:-}" in
 demo)
-    build build
+    build build kcc
     mkdir -p build/demo
     echo "== kcc models/xor_trained/model.json -o build/demo/xor.c"
     build/kcc models/xor_trained/model.json -o build/demo/xor.c
@@ -48,11 +48,11 @@ demo)
     build/demo/xor
     ;;
 test)
-    build build
+    build build all
     (cd build && ctest -j "$JOBS" --output-on-failure)
-    build build-asan -DKCC_SANITIZE=ON
+    build build-asan all -DKCC_SANITIZE=ON
     (cd build-asan && ctest -j "$JOBS" --output-on-failure)
-    build build-clang -DCMAKE_C_COMPILER=clang
+    build build-clang all -DCMAKE_C_COMPILER=clang
     (cd build-clang && ctest -j "$JOBS" --output-on-failure)
     echo "== all tests passed (gcc, gcc with ASan+UBSan, clang)"
     ;;
