@@ -482,13 +482,17 @@ void emit_step_comment(Emit *e, const Step *s);
 /* Applies acts[0..n) element-wise to expression x: "act_relu(act_x(x))". */
 void emit_act_expr(Emit *e, StrBuf *sb, const Act *acts, int n, const char *x);
 /* The statements applying a step's epilogue: the first activation reads
- * x and writes y (x may be y), the others work in place on y.  The text
- * ends without a newline. */
-void emit_epilogue(Emit *e, StrBuf *sb, const Step *s, const char *x, const char *y);
+ * x and writes y (x may be y), the others work in place on y.  count, if
+ * not 0, overrides the number of elements (for an element-wise epilogue
+ * applied row by row).  The text ends without a newline. */
+void emit_epilogue(Emit *e, StrBuf *sb, const Step *s, const char *x, const char *y, long count);
+/* Is every activation of the step's epilogue element-wise? */
+bool epilogue_elementwise(const Step *s);
 
 /* Expands templates/<tmpl>.in ("dense.c") for a step into the kernels section.
  * kv is a NULL-terminated list of KEY, value pairs; FN, COMMENT, T, L, F
- * and EPILOGUE (the step's fused activations on y, in place) come free. */
+ * and, unless kv has its own, EPILOGUE (the step's fused activations on y,
+ * in place) come free. */
 void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv);
 
 bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res);

@@ -161,7 +161,15 @@ void emit_act_expr(Emit *e, StrBuf *sb, const Act *acts, int n, const char *x)
     sb_free(&inner);
 }
 
-void emit_epilogue(Emit *e, StrBuf *sb, const Step *s, const char *x, const char *y)
+bool epilogue_elementwise(const Step *s)
+{
+    for (int i = 0; i < s->nepilogue; i++)
+        if (act_def(s->epilogue[i].kind)->along_axis)
+            return false;
+    return true;
+}
+
+void emit_epilogue(Emit *e, StrBuf *sb, const Step *s, const char *x, const char *y, long count)
 {
     const char *src = x;
     int i = 0;
@@ -183,10 +191,10 @@ void emit_epilogue(Emit *e, StrBuf *sb, const Step *s, const char *x, const char
             int j = i;
             while (j < s->nepilogue && !act_def(s->epilogue[j].kind)->along_axis)
                 j++;
-            long count = shape_count(&s->eshape[i]);
+            long n = count ? count : shape_count(&s->eshape[i]);
             char xi[64];
             snprintf(xi, sizeof xi, "%s[i]", src);
-            sb_printf(sb, "for (int i = 0; i < %ld; i++)\n    %s[i] = ", count, y);
+            sb_printf(sb, "for (int i = 0; i < %ld; i++)\n    %s[i] = ", n, y);
             emit_act_expr(e, sb, &s->epilogue[i], j - i, xi);
             sb_add(sb, ";");
             i = j;
@@ -195,9 +203,17 @@ void emit_epilogue(Emit *e, StrBuf *sb, const Step *s, const char *x, const char
     }
     if (first && strcmp(x, y) != 0) {
         /* No activation at all (a linear Activation layer): copy. */
-        long count = shape_count(&e->plan->m->values[s->out].shape);
-        sb_printf(sb, "for (int i = 0; i < %ld; i++)\n    %s[i] = %s[i];", count, y, x);
+        long n = count ? count : shape_count(&e->plan->m->values[s->out].shape);
+        sb_printf(sb, "for (int i = 0; i < %ld; i++)\n    %s[i] = %s[i];", n, y, x);
     }
+}
+
+static bool lookup_key(const char *const *kv, const char *key)
+{
+    for (int i = 0; kv[i]; i += 2)
+        if (strcmp(kv[i], key) == 0)
+            return true;
+    return false;
 }
 
 void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv)
@@ -211,8 +227,8 @@ void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv
     if (comment.len && comment.data[comment.len - 1] == '\n')
         comment.data[--comment.len] = '\0';
     sb_add(&epi, "");
-    if (s->op->flags & OPF_EPILOGUE)
-        emit_epilogue(e, &epi, s, "y", "y");
+    if ((s->op->flags & OPF_EPILOGUE) && !lookup_key(kv, "EPILOGUE"))
+        emit_epilogue(e, &epi, s, "y", "y", 0);
 
     const char *common[] = {
         "FN", emit_fn_name(s),

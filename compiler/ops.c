@@ -130,21 +130,33 @@ static void dense_emit(Emit *e, const Step *s)
     const Shape *in = &e->plan->m->values[s->in].shape;
     long n = in->dim[in->rank - 1];
     char rows[32], ins[32], units[32];
-    StrBuf bias = {0};
+    StrBuf bias = {0}, row = {0}, after = {0};
     if (l->use_bias)
         sb_printf(&bias, "%s[j]", emit_param(e, l, 1));
     else
         emit_literal(&bias, e->dl, 0.0);
+    /* Element-wise activations run on each row as it is finished; a
+     * softmax (along an axis of a possibly reshaped output) after all. */
+    sb_add(&row, "");
+    sb_add(&after, "");
+    if (epilogue_elementwise(s))
+        emit_epilogue(e, &row, s, "yr", "yr", l->units);
+    else
+        emit_epilogue(e, &after, s, "y", "y", 0);
     const char *kv[] = {
         "ROWS", num(rows, shape_count(in) / n),
         "IN", num(ins, n),
         "UNITS", num(units, l->units),
         "KERNEL", emit_param(e, l, 0),
         "BIAS", bias.data,
+        "ROW_EPILOGUE", row.data,
+        "EPILOGUE", after.data,
         NULL,
     };
     emit_kernel(e, s, "dense.c", kv);
     sb_free(&bias);
+    sb_free(&row);
+    sb_free(&after);
 }
 
 /* ---- activation layers ------------------------------------------------- */
@@ -227,7 +239,7 @@ static void activation_emit(Emit *e, const Step *s)
 {
     StrBuf apply = {0};
     sb_add(&apply, "");
-    emit_epilogue(e, &apply, s, "x", "y");
+    emit_epilogue(e, &apply, s, "x", "y", 0);
     const char *kv[] = {"APPLY", apply.data, NULL};
     emit_kernel(e, s, "activation.c", kv);
     sb_free(&apply);

@@ -103,9 +103,9 @@ static void l0_dense_1(const float *restrict x, float *restrict y)
             for (int j = 0; j < 6; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 6; i++)
+            yr[i] = act_relu(yr[i]);
     }
-    for (int i = 0; i < 6; i++)
-        y[i] = act_relu(y[i]);
 }
 
 /* layer 1 "dense_2" (Dense), relu
@@ -124,9 +124,9 @@ static void l1_dense_2(const float *restrict x, float *restrict y)
             for (int j = 0; j < 6; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 6; i++)
+            yr[i] = act_relu(yr[i]);
     }
-    for (int i = 0; i < 6; i++)
-        y[i] = act_relu(y[i]);
 }
 
 /* layer 2 "dense_3" (Dense), sigmoid
@@ -145,9 +145,9 @@ static void l2_dense_3(const float *restrict x, float *restrict y)
             for (int j = 0; j < 1; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 1; i++)
+            yr[i] = act_sigmoid(yr[i]);
     }
-    for (int i = 0; i < 1; i++)
-        y[i] = act_sigmoid(y[i]);
 }
 
 /* ---- entry points ------------------------------------------------------ */

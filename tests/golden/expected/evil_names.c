@@ -104,9 +104,9 @@ static void l1_x_int_injected_1(const float *restrict x, float *restrict y)
             for (int j = 0; j < 4; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 4; i++)
+            yr[i] = act_tanh(act_relu(yr[i]));
     }
-    for (int i = 0; i < 4; i++)
-        y[i] = act_tanh(act_relu(y[i]));
 }
 
 /* layer 3 "return" (Dense)

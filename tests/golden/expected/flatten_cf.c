@@ -119,9 +119,9 @@ static void l4_dense_Dense56(const float *restrict x, float *restrict y)
             for (int j = 0; j < 3; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 3; i++)
+            yr[i] = act_relu(yr[i]);
     }
-    for (int i = 0; i < 3; i++)
-        y[i] = act_relu(y[i]);
 }
 
 /* ---- entry points ------------------------------------------------------ */

@@ -96,9 +96,9 @@ static void l1_dense(const float *restrict x, float *restrict y)
             for (int j = 0; j < 8; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 8; i++)
+            yr[i] = act_relu(yr[i]);
     }
-    for (int i = 0; i < 8; i++)
-        y[i] = act_relu(y[i]);
 }
 
 /* layer 2 "dense_1" (Dense), relu
@@ -117,9 +117,9 @@ static void l2_dense_1(const float *restrict x, float *restrict y)
             for (int j = 0; j < 4; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 4; i++)
+            yr[i] = act_relu(yr[i]);
     }
-    for (int i = 0; i < 4; i++)
-        y[i] = act_relu(y[i]);
 }
 
 /* layer 3 "dense_2" (Dense), sigmoid
@@ -138,9 +138,9 @@ static void l3_dense_2(const float *restrict x, float *restrict y)
             for (int j = 0; j < 1; j++)
                 yr[j] += xi * w[j];
         }
+        for (int i = 0; i < 1; i++)
+            yr[i] = act_sigmoid(yr[i]);
     }
-    for (int i = 0; i < 1; i++)
-        y[i] = act_sigmoid(y[i]);
 }
 
 /* ---- entry points ------------------------------------------------------ */
