@@ -3,7 +3,15 @@
  *
  * The code kcc generates for inference needs nothing from here: it is
  * self-contained C99 that depends on libm alone.  This library is for the
- * host side: programs that initialize, load or (later) train models.
+ * host side: programs that initialize, train, evaluate and save models.
+ * Training works on a model compiled with `kcc --train` (a kcc_model_def,
+ * see below) in the Keras way:
+ *
+ *     kcc_trainer t;
+ *     kcc_trainer_init(&t, &churn_def, &optimizer, &loss, metrics, 1, seed, &err);
+ *     kcc_fit(&t, &train, &fit, &history, &err);
+ *     kcc_evaluate(&t, &test, 32, results, &err);
+ *     kcc_model_save(&t, "trained", &err);
  *
  * Conventions
  *   - Everything public starts with kcc_ / KCC_.
@@ -36,10 +44,11 @@ typedef enum kcc_status {
     KCC_ERR_NOMEM = 4    /* out of memory */
 } kcc_status;
 
-/* Filled in by a failing call when the caller passes one. */
+/* Filled in by a failing call when the caller passes one: the message says
+ * where (file, line, column) and what. */
 typedef struct kcc_error {
     kcc_status status;
-    char message[256];
+    char message[512];
 } kcc_error;
 
 /* ---- random numbers ----------------------------------------------------- */
@@ -105,6 +114,320 @@ void kcc_init_fans(double *fan_in, double *fan_out, const long *shape, int rank)
 kcc_status kcc_init_fill(double *out, const kcc_initializer *init,
                          const long *shape, int rank, kcc_rng *rng,
                          kcc_error *err);
+
+/* ---- models compiled for training -------------------------------------- */
+
+/* `kcc --train model.json -o model_train.c` writes a kcc_model_def named
+ * <prefix>_def: the model's shapes, its parameters and its forward and
+ * backward passes, specialized for its shapes and a maximum batch. */
+#define KCC_ABI 1
+#define KCC_MAX_RANK 8
+
+/* The output layer's activation: with a matching loss, the gradient is
+ * taken with respect to the logits (stable, as Keras does). */
+typedef enum kcc_final_act {
+    KCC_FINAL_LINEAR,
+    KCC_FINAL_SIGMOID,
+    KCC_FINAL_SOFTMAX,
+    KCC_FINAL_OTHER
+} kcc_final_act;
+
+typedef struct kcc_param_def {
+    const char *layer;          /* the Keras layer's name */
+    const char *name;           /* the weight's name: "kernel", "bias", "alpha" */
+    int rank;
+    long shape[KCC_MAX_RANK];
+    long offset;                /* into the parameter array */
+    long size;                  /* elements */
+    int trainable;
+    kcc_initializer init;
+    double l1, l2;              /* regularization added to the loss; 0: none */
+} kcc_param_def;
+
+typedef struct kcc_model_def {
+    int abi;                    /* KCC_ABI */
+    const char *name;           /* the model's name */
+    const char *topology;       /* the model's Keras JSON, for saving */
+    int input_rank;
+    long input_shape[KCC_MAX_RANK];
+    long input_size;            /* values per sample */
+    int output_rank;
+    long output_shape[KCC_MAX_RANK];
+    long output_size;
+    int max_batch;              /* forward and backward take n <= max_batch */
+    long param_count;
+    int nparams;
+    const kcc_param_def *params;
+    const float *initial_params; /* the weights compiled in: param_count floats */
+    long work_size;             /* floats of workspace for max_batch samples */
+    kcc_final_act final_act;
+    /* y[n * output_size] = model(x[n * input_size]).  With logits not NULL
+     * and final_act sigmoid or softmax, also the output layer's values
+     * before that activation.  training: dropout and noise layers are
+     * active (drawing from rng), and work keeps what backward needs. */
+    void (*forward)(const float *params, float *work, const float *x, float *y, float *logits,
+                    int n, int training, kcc_rng *rng);
+    /* Adds (+=) to grads the gradient of the loss with respect to the
+     * parameters, given dy = dL/dy (or, with from_logits, dL/dlogits) for
+     * the n samples of the training forward call just made on x. */
+    void (*backward)(const float *params, float *grads, float *work, const float *x,
+                     const float *dy, int n, int from_logits);
+} kcc_model_def;
+
+/* ---- losses ------------------------------------------------------------- */
+
+typedef enum kcc_loss_kind {
+    KCC_LOSS_BINARY_CROSSENTROPY,
+    KCC_LOSS_CATEGORICAL_CROSSENTROPY,
+    KCC_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+    KCC_LOSS_MEAN_SQUARED_ERROR,
+    KCC_LOSS_MEAN_ABSOLUTE_ERROR,
+    KCC_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR,
+    KCC_LOSS_HUBER,
+    KCC_LOSS_HINGE,
+    KCC_LOSS_KL_DIVERGENCE,
+    KCC_LOSS_LOG_COSH
+} kcc_loss_kind;
+
+typedef struct kcc_loss {
+    kcc_loss_kind kind;
+    int from_logits;            /* crossentropies: predictions are logits */
+    double delta;               /* huber: 1.0 */
+    double epsilon;             /* Keras's fuzz factor (keras.json): 1e-7 */
+} kcc_loss;
+
+void kcc_loss_defaults(kcc_loss *loss, kcc_loss_kind kind);
+/* Keras's names: "binary_crossentropy", "mse", "BinaryCrossentropy", ... */
+kcc_status kcc_loss_from_name(kcc_loss *loss, const char *name, kcc_error *err);
+/* Is the loss computed from the logits when the model ends in act? */
+int kcc_loss_fuses(const kcc_loss *loss, kcc_final_act act);
+/* The mean loss over n samples.  y_true holds out_size values a sample, or
+ * one class index a sample for sparse categorical crossentropy.  With dy,
+ * also dL/dy_pred (of the mean).  With fused (kcc_loss_fuses said yes),
+ * y_pred are the output layer's logits and dy is dL/dlogits. */
+double kcc_loss_eval(const kcc_loss *loss, const float *y_pred, const float *y_true, int n,
+                     long out_size, float *dy, int fused, kcc_final_act act);
+
+/* ---- metrics ------------------------------------------------------------ */
+
+typedef enum kcc_metric_kind {
+    KCC_METRIC_BINARY_ACCURACY,
+    KCC_METRIC_CATEGORICAL_ACCURACY,
+    KCC_METRIC_SPARSE_CATEGORICAL_ACCURACY,
+    KCC_METRIC_TOP_K_CATEGORICAL_ACCURACY,
+    KCC_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY,
+    KCC_METRIC_MEAN_ABSOLUTE_ERROR,
+    KCC_METRIC_MEAN_SQUARED_ERROR,
+    KCC_METRIC_PRECISION,
+    KCC_METRIC_RECALL,
+    KCC_METRIC_AUC
+} kcc_metric_kind;
+
+typedef struct kcc_metric {
+    kcc_metric_kind kind;
+    char name[32];              /* its key in the history: "accuracy", "auc" */
+    double threshold;           /* binary accuracy, precision, recall: 0.5 */
+    int k;                      /* top-k: 5 */
+    int num_thresholds;         /* AUC: 200 */
+    int pr_curve;               /* AUC: 0 ROC, 1 precision-recall */
+    double total, count;        /* running state */
+    double *tp, *fp, *tn, *fn;  /* AUC: one per threshold (owned) */
+} kcc_metric;
+
+/* A metric by Keras's name ("accuracy", "acc", "binary_accuracy", "auc",
+ * "top_k_categorical_accuracy", "mae", ...).  "accuracy" resolves as Keras
+ * resolves it from the loss and the output size. */
+kcc_status kcc_metric_from_name(kcc_metric *m, const char *name, const kcc_loss *loss,
+                                long output_size, kcc_error *err);
+void kcc_metric_reset(kcc_metric *m);
+void kcc_metric_update(kcc_metric *m, const float *y_pred, const float *y_true, int n,
+                       long out_size);
+double kcc_metric_result(const kcc_metric *m);
+void kcc_metric_free(kcc_metric *m);
+
+/* ---- optimizers --------------------------------------------------------- */
+
+typedef enum kcc_optimizer_kind {
+    KCC_OPT_SGD,
+    KCC_OPT_ADAM,
+    KCC_OPT_ADAMW,
+    KCC_OPT_RMSPROP,
+    KCC_OPT_ADAGRAD,
+    KCC_OPT_ADADELTA,
+    KCC_OPT_ADAMAX,
+    KCC_OPT_NADAM
+} kcc_optimizer_kind;
+
+typedef enum kcc_schedule_kind {
+    KCC_LR_CONSTANT,
+    KCC_LR_EXPONENTIAL_DECAY,
+    KCC_LR_PIECEWISE_CONSTANT_DECAY,
+    KCC_LR_INVERSE_TIME_DECAY,
+    KCC_LR_COSINE_DECAY
+} kcc_schedule_kind;
+
+#define KCC_MAX_BOUNDARIES 16
+
+/* A learning rate, constant or a Keras schedule of the step count. */
+typedef struct kcc_schedule {
+    kcc_schedule_kind kind;
+    double initial_learning_rate; /* constant: the learning rate */
+    double decay_steps;         /* exponential, inverse time, cosine */
+    double decay_rate;          /* exponential, inverse time */
+    int staircase;              /* exponential, inverse time */
+    double alpha;               /* cosine: the final fraction */
+    int nboundaries;            /* piecewise constant */
+    double boundaries[KCC_MAX_BOUNDARIES];
+    double values[KCC_MAX_BOUNDARIES + 1];
+} kcc_schedule;
+
+double kcc_schedule_value(const kcc_schedule *s, long step);
+
+typedef struct kcc_optimizer_config {
+    kcc_optimizer_kind kind;
+    kcc_schedule learning_rate;
+    double momentum;            /* SGD, RMSprop */
+    int nesterov;               /* SGD */
+    double beta_1, beta_2;      /* Adam, AdamW, Adamax, Nadam */
+    double epsilon;
+    int amsgrad;                /* Adam, AdamW */
+    double rho;                 /* RMSprop, Adadelta */
+    int centered;               /* RMSprop */
+    double initial_accumulator_value; /* Adagrad */
+    double weight_decay;        /* AdamW: decoupled */
+    double clipnorm, clipvalue, global_clipnorm; /* 0: off */
+} kcc_optimizer_config;
+
+/* Keras's defaults for the kind (learning rates, betas, epsilon 1e-7...). */
+void kcc_optimizer_defaults(kcc_optimizer_config *c, kcc_optimizer_kind kind);
+/* By Keras's name: "adam", "Adam", "sgd", "rmsprop", ... with defaults. */
+kcc_status kcc_optimizer_from_name(kcc_optimizer_config *c, const char *name, kcc_error *err);
+
+typedef struct kcc_optimizer {
+    kcc_optimizer_config cfg;
+    long n;                     /* parameters */
+    int nslots;                 /* state values per parameter */
+    float *slots;               /* nslots * n (owned) */
+    long iterations;            /* updates made */
+    int lr_fixed;               /* set_learning_rate replaced the schedule */
+    double lr;                  /* ... by this */
+} kcc_optimizer;
+
+kcc_status kcc_optimizer_init(kcc_optimizer *opt, const kcc_optimizer_config *cfg, long n,
+                              kcc_error *err);
+void kcc_optimizer_free(kcc_optimizer *opt);
+/* The learning rate of the next update. */
+double kcc_optimizer_learning_rate(const kcc_optimizer *opt);
+/* Replaces the learning rate (schedule) by lr, as Keras's callbacks do. */
+void kcc_optimizer_set_learning_rate(kcc_optimizer *opt, double lr);
+/* One update of params (n floats) from grads (clipped in place).  defs
+ * delimit the variables (clipnorm is per variable) and mark those that are
+ * not trainable, which are left alone. */
+void kcc_optimizer_step(kcc_optimizer *opt, float *params, float *grads,
+                        const kcc_param_def *defs, int ndefs);
+
+/* ---- data --------------------------------------------------------------- */
+
+/* Samples in memory: x is n x x_size, y is n x y_size (float). */
+typedef struct kcc_dataset {
+    long n;
+    long x_size;
+    long y_size;
+    float *x;                   /* owned */
+    float *y;                   /* owned; NULL when there are no targets */
+} kcc_dataset;
+
+void kcc_dataset_free(kcc_dataset *d);
+/* A seeded split: test gets round(test_fraction * n) samples chosen at
+ * random, train the rest, both in their original order. */
+kcc_status kcc_dataset_split(kcc_dataset *train, kcc_dataset *test, const kcc_dataset *all,
+                             double test_fraction, uint64_t seed, kcc_error *err);
+/* IDX files (MNIST), gzipped or not: images scaled by `scale` (1/255),
+ * labels one-hot (one_hot) or as class indices. */
+kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels, double scale,
+                        int one_hot, kcc_error *err);
+
+/* How a CSV file becomes numbers, and the statistics fitted to it, saved
+ * with a trained model so that predict applies the same transform. */
+typedef enum kcc_column_use {
+    KCC_COLUMN_FEATURE,
+    KCC_COLUMN_TARGET,
+    KCC_COLUMN_DROP
+} kcc_column_use;
+
+typedef enum kcc_column_encoding {
+    KCC_ENCODE_NUMBER,
+    KCC_ENCODE_LABEL,           /* categories as 0, 1, ... in sorted order */
+    KCC_ENCODE_ONE_HOT          /* one column a category (minus the first) */
+} kcc_column_encoding;
+
+typedef struct kcc_column {
+    char *name;
+    kcc_column_use use;
+    kcc_column_encoding encoding;
+    int drop_first;             /* one-hot */
+    int scale;                  /* standard-scale this feature */
+    int ncategories;            /* label, one-hot: sorted */
+    char **categories;
+    double mean, std;           /* fitted scaling */
+} kcc_column;
+
+typedef struct kcc_preprocessing {
+    int ncolumns;
+    kcc_column *columns;        /* in the file's order */
+    long x_size, y_size;
+    int scaled;                 /* scaling fitted */
+} kcc_preprocessing;
+
+/* A column spec, as the command line takes it: comma-separated names. */
+typedef struct kcc_csv_spec {
+    const char *target;         /* target columns (required for training) */
+    const char *drop;           /* ignored columns */
+    const char *label_encode;   /* categorical columns encoded as 0..k-1 */
+    const char *one_hot;        /* categorical columns one-hot encoded */
+    int drop_first;             /* one-hot without the first category */
+    int scale;                  /* standard-scale the numeric features */
+    char delimiter;             /* ',' */
+} kcc_csv_spec;
+
+/* Reads a CSV file with a header line, as the spec says; pp records the
+ * encoding (fit its scaling with kcc_preprocessing_fit). */
+kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *path,
+                        const kcc_csv_spec *spec, kcc_error *err);
+/* Reads a CSV file with an earlier load's encoding and scaling (targets
+ * may be absent); a category never seen is an error naming its line. */
+kcc_status kcc_csv_load_with(kcc_dataset *out, const kcc_preprocessing *pp, const char *path,
+                             kcc_error *err);
+/* Fits the scaling on d (the training part) and applies it to d. */
+void kcc_preprocessing_fit(kcc_preprocessing *pp, kcc_dataset *d);
+/* Applies a fitted scaling to d. */
+void kcc_preprocessing_apply(const kcc_preprocessing *pp, kcc_dataset *d);
+kcc_status kcc_preprocessing_save(const kcc_preprocessing *pp, const char *path, kcc_error *err);
+kcc_status kcc_preprocessing_load(kcc_preprocessing *pp, const char *path, kcc_error *err);
+void kcc_preprocessing_free(kcc_preprocessing *pp);
+
+/* ---- history and its picture ------------------------------------------- */
+
+#define KCC_MAX_KEYS 32
+
+/* Per-epoch values: "loss", each metric, "val_" of each, "lr". */
+typedef struct kcc_history {
+    int nkeys;
+    char keys[KCC_MAX_KEYS][40];
+    int epochs;                 /* rows */
+    int *epoch;                 /* epochs: the epoch numbers (from 0) */
+    double *values;             /* epochs x nkeys; NaN where absent */
+    double *seconds;            /* epochs: wall time of each */
+} kcc_history;
+
+void kcc_history_free(kcc_history *h);
+/* Keras's CSVLogger format: "epoch" then the keys, one row an epoch. */
+kcc_status kcc_history_write_csv(const kcc_history *h, const char *path, kcc_error *err);
+kcc_status kcc_history_read_csv(kcc_history *h, const char *path, kcc_error *err);
+/* An SVG of loss and of each metric per epoch, training and validation,
+ * with axes, labels and a legend. */
+kcc_status kcc_plot_svg(const kcc_history *h, const char *path, const char *title,
+                        kcc_error *err);
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 # ---- Debian packages -------------------------------------------------------
-PACKAGES="build-essential cmake ninja-build pkg-config libcjson-dev clang"
+PACKAGES="build-essential cmake ninja-build pkg-config libcjson-dev zlib1g-dev clang"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

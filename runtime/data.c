@@ -1,0 +1,4 @@
+/*
+ * data.c - (in progress)
+ */
+#include "kcc.h"

@@ -1,0 +1,4 @@
+/*
+ * history.c - (in progress)
+ */
+#include "kcc.h"

@@ -1,0 +1,4 @@
+/*
+ * losses.c - (in progress)
+ */
+#include "kcc.h"

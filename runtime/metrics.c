@@ -1,0 +1,4 @@
+/*
+ * metrics.c - (in progress)
+ */
+#include "kcc.h"

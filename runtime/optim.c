@@ -1,0 +1,4 @@
+/*
+ * optim.c - (in progress)
+ */
+#include "kcc.h"
