@@ -41,7 +41,8 @@ typedef enum kcc_status {
     KCC_ERR_INVALID = 1, /* an argument or a described object is invalid */
     KCC_ERR_IO = 2,      /* a file could not be read or written */
     KCC_ERR_FORMAT = 3,  /* a file is not in the expected format */
-    KCC_ERR_NOMEM = 4    /* out of memory */
+    KCC_ERR_NOMEM = 4,   /* out of memory */
+    KCC_ERR_NAN = 5      /* training stopped: the loss became NaN or infinite */
 } kcc_status;
 
 /* Filled in by a failing call when the caller passes one: the message says
@@ -225,7 +226,7 @@ typedef enum kcc_metric_kind {
 
 typedef struct kcc_metric {
     kcc_metric_kind kind;
-    char name[32];              /* its key in the history: "accuracy", "auc" */
+    char name[40];              /* its key in the history: "accuracy", "auc" */
     double threshold;           /* binary accuracy, precision, recall: 0.5 */
     int k;                      /* top-k: 5 */
     int num_thresholds;         /* AUC: 200 */
@@ -236,10 +237,14 @@ typedef struct kcc_metric {
 
 /* A metric by Keras's name ("accuracy", "acc", "binary_accuracy", "auc",
  * "top_k_categorical_accuracy", "mae", ...).  "accuracy" resolves as Keras
- * resolves it from the loss and the output size. */
+ * resolves it from the loss and the output size.  KCC_ERR_INVALID for an
+ * unknown name, or (with a loss) a metric that takes its targets laid out
+ * otherwise than the loss's; KCC_ERR_NOMEM for AUC's thresholds. */
 kcc_status kcc_metric_from_name(kcc_metric *m, const char *name, const kcc_loss *loss,
                                 long output_size, kcc_error *err);
 void kcc_metric_reset(kcc_metric *m);
+/* Accumulates n samples.  y_true holds out_size values a sample, or one
+ * class index a sample for the sparse metrics. */
 void kcc_metric_update(kcc_metric *m, const float *y_pred, const float *y_true, int n,
                        long out_size);
 double kcc_metric_result(const kcc_metric *m);
@@ -343,7 +348,8 @@ void kcc_dataset_free(kcc_dataset *d);
 kcc_status kcc_dataset_split(kcc_dataset *train, kcc_dataset *test, const kcc_dataset *all,
                              double test_fraction, uint64_t seed, kcc_error *err);
 /* IDX files (MNIST), gzipped or not: images scaled by `scale` (1/255),
- * labels one-hot (one_hot) or as class indices. */
+ * labels one-hot (one_hot; max(10, largest label + 1) classes) or as class
+ * indices; labels NULL: no y. */
 kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels, double scale,
                         int one_hot, kcc_error *err);
 
@@ -369,7 +375,8 @@ typedef struct kcc_column {
     int scale;                  /* standard-scale this feature */
     int ncategories;            /* label, one-hot: sorted */
     char **categories;
-    double mean, std;           /* fitted scaling */
+    double *mean, *std;         /* fitted scaling: one a feature the column
+                                 * yields (owned; features only) */
 } kcc_column;
 
 typedef struct kcc_preprocessing {
@@ -377,6 +384,7 @@ typedef struct kcc_preprocessing {
     kcc_column *columns;        /* in the file's order */
     long x_size, y_size;
     int scaled;                 /* scaling fitted */
+    char delimiter;             /* the files' field separator */
 } kcc_preprocessing;
 
 /* A column spec, as the command line takes it: comma-separated names. */
@@ -395,10 +403,13 @@ typedef struct kcc_csv_spec {
 kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *path,
                         const kcc_csv_spec *spec, kcc_error *err);
 /* Reads a CSV file with an earlier load's encoding and scaling (targets
- * may be absent); a category never seen is an error naming its line. */
+ * may be absent); a category never seen is an error naming its line.
+ * Columns are found by name; others in the file are ignored. */
 kcc_status kcc_csv_load_with(kcc_dataset *out, const kcc_preprocessing *pp, const char *path,
                              kcc_error *err);
-/* Fits the scaling on d (the training part) and applies it to d. */
+/* Fits the scaling on d (the training part) and applies it to d: as
+ * sklearn's StandardScaler on the encoded features (one-hot and label
+ * columns too) whose column has scale set; std 0 becomes 1. */
 void kcc_preprocessing_fit(kcc_preprocessing *pp, kcc_dataset *d);
 /* Applies a fitted scaling to d. */
 void kcc_preprocessing_apply(const kcc_preprocessing *pp, kcc_dataset *d);
@@ -428,6 +439,136 @@ kcc_status kcc_history_read_csv(kcc_history *h, const char *path, kcc_error *err
  * with axes, labels and a legend. */
 kcc_status kcc_plot_svg(const kcc_history *h, const char *path, const char *title,
                         kcc_error *err);
+
+/* ---- training ----------------------------------------------------------- */
+
+#define KCC_MAX_METRICS 8
+
+/* A model being trained: its parameters, gradients and workspace, its
+ * optimizer, loss and metrics.  kcc_trainer_init allocates; free with
+ * kcc_trainer_free. */
+typedef struct kcc_trainer {
+    const kcc_model_def *def;
+    float *params;              /* param_count, laid out as def->params */
+    float *grads;               /* param_count, the same layout */
+    float *work;                /* def->work_size */
+    float *x, *y, *logits, *dy; /* one batch: inputs, outputs, logits, dL/dy */
+    float *targets;             /* one batch of targets */
+    kcc_optimizer optimizer;
+    kcc_loss loss;
+    int fused;                  /* the loss works on the logits */
+    int nmetrics;
+    kcc_metric metrics[KCC_MAX_METRICS];
+    kcc_rng rng;                /* shuffling and dropout */
+    int epoch;                  /* epochs completed: where fit goes on */
+    volatile int stop;          /* set it (from a signal handler): fit stops
+                                   after the batch it is in */
+    int interrupted;            /* fit stopped because stop was set */
+} kcc_trainer;
+
+/* metric_names: Keras's metric names (nmetrics of them). seed: shuffling
+ * and dropout.  The parameters start as def->initial_params. */
+kcc_status kcc_trainer_init(kcc_trainer *t, const kcc_model_def *def,
+                            const kcc_optimizer_config *optimizer, const kcc_loss *loss,
+                            const char *const *metric_names, int nmetrics, uint64_t seed,
+                            kcc_error *err);
+void kcc_trainer_free(kcc_trainer *t);
+
+typedef enum kcc_monitor_mode { KCC_MODE_AUTO, KCC_MODE_MIN, KCC_MODE_MAX } kcc_monitor_mode;
+
+/* Keras's EarlyStopping. */
+typedef struct kcc_early_stopping {
+    int enabled;
+    const char *monitor;        /* "val_loss" */
+    double min_delta;           /* 0 */
+    int patience;               /* 0 */
+    kcc_monitor_mode mode;
+    int restore_best_weights;   /* 0 */
+    int start_from_epoch;       /* 0 */
+} kcc_early_stopping;
+
+/* Keras's ModelCheckpoint: saves the model (kcc_model_save) to dir. */
+typedef struct kcc_checkpoint {
+    const char *dir;            /* NULL: off */
+    const char *monitor;        /* "val_loss" */
+    kcc_monitor_mode mode;
+    int save_best_only;
+} kcc_checkpoint;
+
+/* Keras's ReduceLROnPlateau. */
+typedef struct kcc_reduce_lr {
+    int enabled;
+    const char *monitor;        /* "val_loss" */
+    double factor;              /* 0.1 */
+    int patience;               /* 10 */
+    double min_delta;           /* 1e-4 */
+    int cooldown;               /* 0 */
+    double min_lr;              /* 0 */
+    kcc_monitor_mode mode;
+} kcc_reduce_lr;
+
+/* What a progress reporter is told, after every batch and epoch. */
+typedef struct kcc_progress {
+    int epoch;                  /* from 0 */
+    int epochs;                 /* the last epoch + 1 */
+    long step, steps;           /* batches done, of this epoch's */
+    double seconds;             /* since the epoch began */
+    int epoch_done;             /* the epoch is over: values has val_ too */
+    const kcc_history *history; /* keys and, for a finished epoch, its row */
+    const double *values;       /* running values, one a history key */
+} kcc_progress;
+
+typedef struct kcc_fit_options {
+    int epochs;                 /* 1 */
+    int batch_size;             /* 32; at most def->max_batch */
+    int shuffle;                /* 1 */
+    int initial_epoch;          /* -1: go on from t->epoch */
+    double validation_split;    /* the last fraction, taken before shuffling */
+    const kcc_dataset *validation_data; /* instead of validation_split */
+    int terminate_on_nan;       /* stop (KCC_ERR_NAN) when the loss is not finite */
+    kcc_early_stopping early_stopping;
+    kcc_checkpoint checkpoint;
+    kcc_reduce_lr reduce_lr;
+    const char *csv_log;        /* history written after every epoch */
+    /* Keras's LearningRateScheduler: the rate for an epoch, from the
+     * epoch and the current rate. */
+    double (*schedule)(int epoch, double lr, void *user);
+    void *schedule_user;
+    void (*progress)(const kcc_progress *p, void *user);
+    void *progress_user;
+} kcc_fit_options;
+
+/* Keras's defaults; the callbacks off. */
+void kcc_fit_defaults(kcc_fit_options *o);
+
+/* Trains, as Keras's Model.fit.  The history gets a row an epoch: loss,
+ * metrics, val_ of each with validation, and lr.  Stops early (KCC_OK) on
+ * early stopping or t->stop (then t->interrupted); with terminate_on_nan,
+ * KCC_ERR_NAN and a message naming the epoch and batch. */
+kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_options *o,
+                   kcc_history *history, kcc_error *err);
+/* results: the loss, then each metric (1 + nmetrics values). */
+kcc_status kcc_evaluate(kcc_trainer *t, const kcc_dataset *d, int batch_size, double *results,
+                        kcc_error *err);
+/* y: n * output_size values. */
+kcc_status kcc_predict(kcc_trainer *t, const float *x, long n, float *y, kcc_error *err);
+
+/* Keras-style progress on stdout: a bar while an epoch runs, the line
+ * "800/800 [====] - 1s 1ms/step - loss: 0.4012 - accuracy: 0.8340" at its
+ * end.  user: unused.  kcc_print_epochs prints only the end-of-epoch
+ * lines (Keras's verbose=2), for output that is not a terminal. */
+void kcc_print_progress(const kcc_progress *p, void *user);
+void kcc_print_epochs(const kcc_progress *p, void *user);
+
+/* Saves a TF.js layers-model in dir: model.json (topology, weights
+ * manifest, training config) and weights.bin, loadable by TensorFlow.js
+ * and by kcc; and training_state.bin (optimizer slots, epoch, random
+ * state) so that fit goes on where it stopped.  Every file is written to a
+ * temporary name and renamed: a crash never leaves half a model. */
+kcc_status kcc_model_save(const kcc_trainer *t, const char *dir, kcc_error *err);
+/* Loads weights.bin, and training_state.bin when present, from dir into a
+ * trainer of the same model. */
+kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err);
 
 #ifdef __cplusplus
 }

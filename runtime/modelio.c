@@ -1,0 +1,362 @@
+/*
+ * modelio.c - saving and loading trained models.
+ *
+ * A model is saved as a TF.js layers-model: model.json (the topology kcc
+ * compiled, a training config and the weights manifest) and weights.bin
+ * (float32, little-endian, in the manifest's order, which is the
+ * parameter array's).  TensorFlow.js loads it, tensorflowjs_converter
+ * turns it into a Keras model, and kcc compiles it again.  Beside them,
+ * training_state.bin holds what resuming needs: the optimizer's slots and
+ * step count, the learning rate, the epoch and the random generator.
+ * Every file goes to a temporary name first; all are renamed only when
+ * all are written.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "kcc.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static kcc_status fail(kcc_error *err, kcc_status st, const char *fmt, ...);
+
+static kcc_status fail(kcc_error *err, kcc_status st, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->status = st;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+static const char *const loss_names[] = {
+    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error", "huber",
+    "hinge", "kl_divergence", "log_cosh",
+};
+
+static const char *const optimizer_names[] = {
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
+};
+
+/* The training config as Keras and TF.js write it. */
+static cJSON *training_config(const kcc_trainer *t)
+{
+    const kcc_optimizer_config *c = &t->optimizer.cfg;
+    cJSON *tc = cJSON_CreateObject();
+    cJSON_AddStringToObject(tc, "loss", loss_names[t->loss.kind]);
+    cJSON *metrics = cJSON_AddArrayToObject(tc, "metrics");
+    for (int i = 0; i < t->nmetrics; i++)
+        cJSON_AddItemToArray(metrics, cJSON_CreateString(t->metrics[i].name));
+    cJSON *oc = cJSON_AddObjectToObject(tc, "optimizer_config");
+    cJSON_AddStringToObject(oc, "class_name", optimizer_names[c->kind]);
+    cJSON *cfg = cJSON_AddObjectToObject(oc, "config");
+    cJSON_AddNumberToObject(cfg, "learning_rate", kcc_optimizer_learning_rate(&t->optimizer));
+    switch (c->kind) {
+    case KCC_OPT_SGD:
+        cJSON_AddNumberToObject(cfg, "momentum", c->momentum);
+        cJSON_AddBoolToObject(cfg, "nesterov", c->nesterov);
+        break;
+    case KCC_OPT_ADAM:
+    case KCC_OPT_ADAMW:
+    case KCC_OPT_ADAMAX:
+    case KCC_OPT_NADAM:
+        cJSON_AddNumberToObject(cfg, "beta_1", c->beta_1);
+        cJSON_AddNumberToObject(cfg, "beta_2", c->beta_2);
+        cJSON_AddNumberToObject(cfg, "epsilon", c->epsilon);
+        if (c->kind == KCC_OPT_ADAM || c->kind == KCC_OPT_ADAMW)
+            cJSON_AddBoolToObject(cfg, "amsgrad", c->amsgrad);
+        if (c->kind == KCC_OPT_ADAMW)
+            cJSON_AddNumberToObject(cfg, "weight_decay", c->weight_decay);
+        break;
+    case KCC_OPT_RMSPROP:
+        cJSON_AddNumberToObject(cfg, "rho", c->rho);
+        cJSON_AddNumberToObject(cfg, "momentum", c->momentum);
+        cJSON_AddNumberToObject(cfg, "epsilon", c->epsilon);
+        cJSON_AddBoolToObject(cfg, "centered", c->centered);
+        break;
+    case KCC_OPT_ADAGRAD:
+        cJSON_AddNumberToObject(cfg, "initial_accumulator_value", c->initial_accumulator_value);
+        cJSON_AddNumberToObject(cfg, "epsilon", c->epsilon);
+        break;
+    case KCC_OPT_ADADELTA:
+        cJSON_AddNumberToObject(cfg, "rho", c->rho);
+        cJSON_AddNumberToObject(cfg, "epsilon", c->epsilon);
+        break;
+    }
+    if (c->clipnorm > 0)
+        cJSON_AddNumberToObject(cfg, "clipnorm", c->clipnorm);
+    if (c->clipvalue > 0)
+        cJSON_AddNumberToObject(cfg, "clipvalue", c->clipvalue);
+    if (c->global_clipnorm > 0)
+        cJSON_AddNumberToObject(cfg, "global_clipnorm", c->global_clipnorm);
+    return tc;
+}
+
+static char *model_json(const kcc_trainer *t)
+{
+    const kcc_model_def *def = t->def;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "format", "layers-model");
+    cJSON_AddStringToObject(root, "generatedBy", "kcc " KCC_VERSION);
+    cJSON_AddNullToObject(root, "convertedBy");
+    cJSON *topo = cJSON_Parse(def->topology);
+    cJSON_AddItemToObject(root, "modelTopology", topo ? topo : cJSON_CreateNull());
+    cJSON_AddItemToObject(root, "trainingConfig", training_config(t));
+    cJSON *manifest = cJSON_AddArrayToObject(root, "weightsManifest");
+    cJSON *group = cJSON_CreateObject();
+    cJSON_AddItemToArray(manifest, group);
+    cJSON *paths = cJSON_AddArrayToObject(group, "paths");
+    cJSON_AddItemToArray(paths, cJSON_CreateString("weights.bin"));
+    cJSON *weights = cJSON_AddArrayToObject(group, "weights");
+    for (int k = 0; k < def->nparams; k++) {
+        const kcc_param_def *p = &def->params[k];
+        char name[256];
+        snprintf(name, sizeof name, "%s/%s", p->layer, p->name);
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "name", name);
+        cJSON *shape = cJSON_AddArrayToObject(w, "shape");
+        for (int d = 0; d < p->rank; d++)
+            cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)p->shape[d]));
+        cJSON_AddStringToObject(w, "dtype", "float32");
+        cJSON_AddItemToArray(weights, w);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* Little-endian packing, whatever the host. */
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_floats(unsigned char *p, const float *v, long n)
+{
+    for (long i = 0; i < n; i++) {
+        union { float f; uint32_t u; } c;
+        c.f = v[i];
+        put32(p + 4 * i, c.u);
+    }
+}
+
+static void get_floats(float *v, const unsigned char *p, long n)
+{
+    for (long i = 0; i < n; i++) {
+        union { float f; uint32_t u; } c;
+        c.u = get32(p + 4 * i);
+        v[i] = c.f;
+    }
+}
+
+enum { STATE_HEADER = 80 };
+
+typedef struct Blob {
+    const char *name;
+    unsigned char *data;
+    size_t len;
+} Blob;
+
+/* Writes the blobs into dir, each through a temporary file, renamed when
+ * all are written. */
+static kcc_status write_all(const char *dir, Blob *blobs, int n, kcc_error *err)
+{
+    char tmp[8][4096], final[8][4096];
+    int made = 0;
+    kcc_status st = KCC_OK;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return fail(err, KCC_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
+    for (int i = 0; i < n && st == KCC_OK; i++) {
+        snprintf(final[i], sizeof final[i], "%s/%s", dir, blobs[i].name);
+        snprintf(tmp[i], sizeof tmp[i], "%s/.%s.XXXXXX", dir, blobs[i].name);
+        int fd = mkstemp(tmp[i]);
+        if (fd < 0) {
+            st = fail(err, KCC_ERR_IO, "%s: cannot create: %s", final[i], strerror(errno));
+            break;
+        }
+        made = i + 1;
+        size_t left = blobs[i].len;
+        const unsigned char *p = blobs[i].data;
+        while (left > 0) {
+            ssize_t w = write(fd, p, left);
+            if (w <= 0) {
+                st = fail(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
+                break;
+            }
+            p += w;
+            left -= (size_t)w;
+        }
+        if (st == KCC_OK && (fsync(fd) != 0 || fchmod(fd, 0644) != 0))
+            st = fail(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
+        if (close(fd) != 0 && st == KCC_OK)
+            st = fail(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
+    }
+    for (int i = 0; i < made; i++) {
+        if (st == KCC_OK && rename(tmp[i], final[i]) != 0)
+            st = fail(err, KCC_ERR_IO, "%s: cannot replace: %s", final[i], strerror(errno));
+        if (st != KCC_OK)
+            unlink(tmp[i]);
+    }
+    return st;
+}
+
+kcc_status kcc_model_save(const kcc_trainer *t, const char *dir, kcc_error *err)
+{
+    const kcc_model_def *def = t->def;
+    const kcc_optimizer *o = &t->optimizer;
+    char *json = model_json(t);
+    size_t wlen = 4 * (size_t)def->param_count;
+    size_t slots = (size_t)o->nslots * (size_t)o->n;
+    size_t slen = STATE_HEADER + 4 * slots;
+    unsigned char *weights = malloc(wlen + 1), *state = calloc(1, slen);
+    if (!json || !weights || !state) {
+        free(json);
+        free(weights);
+        free(state);
+        return fail(err, KCC_ERR_NOMEM, "out of memory saving the model");
+    }
+    put_floats(weights, t->params, def->param_count);
+
+    memcpy(state, "KCCS", 4);
+    put32(state + 4, 1);
+    put64(state + 8, (uint64_t)def->param_count);
+    put32(state + 16, (uint32_t)o->cfg.kind);
+    put32(state + 20, (uint32_t)o->nslots);
+    put64(state + 24, (uint64_t)o->iterations);
+    put32(state + 32, (uint32_t)t->epoch);
+    put32(state + 36, (uint32_t)o->lr_fixed);
+    union { double d; uint64_t u; } lr;
+    lr.d = o->lr;
+    put64(state + 40, lr.u);
+    for (int i = 0; i < 4; i++)
+        put64(state + 48 + 8 * i, t->rng.s[i]);
+    put_floats(state + STATE_HEADER, o->slots, (long)slots);
+
+    Blob blobs[] = {
+        {"weights.bin", weights, wlen},
+        {"training_state.bin", state, slen},
+        {"model.json", (unsigned char *)json, strlen(json)},
+    };
+    kcc_status st = write_all(dir, blobs, 3, err);
+    free(json);
+    free(weights);
+    free(state);
+    return st;
+}
+
+static kcc_status read_whole(const char *path, unsigned char **data, size_t *len, kcc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, KCC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            unsigned char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = bigger;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf)
+        return fail(err, KCC_ERR_NOMEM, "%s: out of memory", path);
+    if (bad) {
+        free(buf);
+        return fail(err, KCC_ERR_IO, "%s: cannot read", path);
+    }
+    *data = buf;
+    *len = n;
+    return KCC_OK;
+}
+
+kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err)
+{
+    const kcc_model_def *def = t->def;
+    char path[4096];
+    unsigned char *data;
+    size_t len;
+    snprintf(path, sizeof path, "%s/weights.bin", dir);
+    kcc_status st = read_whole(path, &data, &len, err);
+    if (st != KCC_OK)
+        return st;
+    if (len != 4 * (size_t)def->param_count) {
+        free(data);
+        return fail(err, KCC_ERR_FORMAT, "%s: %zu bytes, the model's %ld parameters need %ld",
+                    path, len, def->param_count, 4 * def->param_count);
+    }
+    get_floats(t->params, data, def->param_count);
+    free(data);
+
+    snprintf(path, sizeof path, "%s/training_state.bin", dir);
+    if (access(path, F_OK) != 0)
+        return KCC_OK; /* weights only: a fresh optimizer */
+    if ((st = read_whole(path, &data, &len, err)) != KCC_OK)
+        return st;
+    kcc_optimizer *o = &t->optimizer;
+    size_t slots = (size_t)o->nslots * (size_t)o->n;
+    if (len < STATE_HEADER || memcmp(data, "KCCS", 4) != 0 || get32(data + 4) != 1) {
+        free(data);
+        return fail(err, KCC_ERR_FORMAT, "%s: not a kcc training state", path);
+    }
+    if (get64(data + 8) != (uint64_t)def->param_count || get32(data + 16) != (uint32_t)o->cfg.kind ||
+        get32(data + 20) != (uint32_t)o->nslots || len != STATE_HEADER + 4 * slots) {
+        free(data);
+        return fail(err, KCC_ERR_FORMAT, "%s: saved by a different model or optimizer (%s "
+                    "parameters, optimizer %s)", path,
+                    get64(data + 8) == (uint64_t)def->param_count ? "same" : "other",
+                    get32(data + 16) == (uint32_t)o->cfg.kind ? "the same" : "another");
+    }
+    o->iterations = (long)get64(data + 24);
+    t->epoch = (int)get32(data + 32);
+    o->lr_fixed = (int)get32(data + 36);
+    union { double d; uint64_t u; } lr;
+    lr.u = get64(data + 40);
+    o->lr = lr.d;
+    for (int i = 0; i < 4; i++)
+        t->rng.s[i] = get64(data + 48 + 8 * i);
+    get_floats(o->slots, data + STATE_HEADER, (long)slots);
+    free(data);
+    return KCC_OK;
+}
