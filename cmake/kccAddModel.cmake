@@ -5,6 +5,9 @@
 #               [LOAD_WEIGHTS <model.json>] weights from a TF.js model.json
 #               [SEED <n>] [INPUT_SHAPE <d,d,...>] [FLOATX float32|float64]
 #               [KERAS_CONFIG <keras.json>]
+#               [TRAIN [BATCH_SIZE <n>]]    the model compiled for training:
+#                                          <NAME>.c defines <NAME>_def; link
+#                                          kcc::runtime
 #               [OPTIONS <more kcc arguments>...])
 #
 # Generates <NAME>.c and <NAME>.h from the model at build time, in
@@ -14,8 +17,8 @@
 # time is ${CMAKE_CURRENT_BINARY_DIR}/kcc/<NAME>.weights; its path is also
 # stored in the variable <NAME>_KCC_WEIGHTS.
 function(kcc_add_model target)
-  cmake_parse_arguments(PARSE_ARGV 1 K ""
-    "MODEL;NAME;WEIGHTS;LOAD_WEIGHTS;SEED;INPUT_SHAPE;FLOATX;KERAS_CONFIG" "OPTIONS")
+  cmake_parse_arguments(PARSE_ARGV 1 K "TRAIN"
+    "MODEL;NAME;WEIGHTS;LOAD_WEIGHTS;SEED;INPUT_SHAPE;FLOATX;KERAS_CONFIG;BATCH_SIZE" "OPTIONS")
   if(K_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "kcc_add_model: unknown arguments: ${K_UNPARSED_ARGUMENTS}")
   endif()
@@ -49,8 +52,15 @@ function(kcc_add_model target)
     set(${K_NAME}_KCC_WEIGHTS ${dir}/${K_NAME}.weights PARENT_SCOPE)
   endif()
 
-  set(args ${model} -o ${out_c} --name ${K_NAME} --weights ${K_WEIGHTS}
-      --depfile ${dir}/${K_NAME}.d)
+  set(args ${model} -o ${out_c} --name ${K_NAME} --depfile ${dir}/${K_NAME}.d)
+  if(K_TRAIN)
+    list(APPEND args --train)
+    if(K_BATCH_SIZE)
+      list(APPEND args --batch-size ${K_BATCH_SIZE})
+    endif()
+  else()
+    list(APPEND args --weights ${K_WEIGHTS})
+  endif()
   set(deps ${model})
   if(K_LOAD_WEIGHTS)
     get_filename_component(lw "${K_LOAD_WEIGHTS}" ABSOLUTE)

@@ -163,6 +163,174 @@ static const ActDef acts[] = {
      "}\n"},
 };
 
+/* Derivatives for training: dact_<name>(x, y[, args]) = dy/dx at input x
+ * with output y (whichever is cheaper); along an axis, the vector-Jacobian
+ * product.  At kinks they take TensorFlow's side (relu'(0) = 0). */
+static const struct {
+    ActKind kind;
+    const char *body;
+} grads[] = {
+    {ACT_RELU,
+     "static {{T}} dact_relu({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    return x > 0.0{{L}} ? 1.0{{L}} : 0.0{{L}};\n"
+     "}\n"},
+    {ACT_RELU6,
+     "static {{T}} dact_relu6({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    return x > 0.0{{L}} && x < 6.0{{L}} ? 1.0{{L}} : 0.0{{L}};\n"
+     "}\n"},
+    {ACT_RELU_EX,
+     "static {{T}} dact_relu_ex({{T}} x, {{T}} y, {{T}} max_value, {{T}} slope, {{T}} threshold)\n"
+     "{\n"
+     "    if (x < threshold)\n"
+     "        return slope;\n"
+     "    return x > threshold && y < max_value ? 1.0{{L}} : 0.0{{L}};\n"
+     "}\n"},
+    {ACT_LEAKY_RELU,
+     "static {{T}} dact_leaky_relu({{T}} x, {{T}} y, {{T}} alpha)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    return x > 0.0{{L}} ? 1.0{{L}} : alpha;\n"
+     "}\n"},
+    {ACT_ELU,
+     "static {{T}} dact_elu({{T}} x, {{T}} y, {{T}} alpha)\n"
+     "{\n"
+     "    return x > 0.0{{L}} ? 1.0{{L}} : y + alpha;\n"
+     "}\n"},
+    {ACT_SELU,
+     "static {{T}} dact_selu({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    const {{T}} alpha = 1.6732632423543772848170429916717{{L}};\n"
+     "    const {{T}} scale = 1.0507009873554804934193349852946{{L}};\n"
+     "    return x > 0.0{{L}} ? scale : y + scale * alpha;\n"
+     "}\n"},
+    {ACT_SIGMOID,
+     "static {{T}} dact_sigmoid({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)x;\n"
+     "    return y * (1.0{{L}} - y);\n"
+     "}\n"},
+    {ACT_HARD_SIGMOID,
+     "static {{T}} dact_hard_sigmoid({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    return x > -2.5{{L}} && x < 2.5{{L}} ? 0.2{{L}} : 0.0{{L}};\n"
+     "}\n"},
+    {ACT_HARD_SIGMOID3,
+     "static {{T}} dact_hard_sigmoid3({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    return x > -3.0{{L}} && x < 3.0{{L}} ? 1.0{{L}} / 6.0{{L}} : 0.0{{L}};\n"
+     "}\n"},
+    {ACT_HARD_SILU,
+     "static {{T}} dact_hard_silu({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    if (x < -3.0{{L}})\n"
+     "        return 0.0{{L}};\n"
+     "    if (x > 3.0{{L}})\n"
+     "        return 1.0{{L}};\n"
+     "    return (2.0{{L}} * x + 3.0{{L}}) / 6.0{{L}};\n"
+     "}\n"},
+    {ACT_TANH,
+     "static {{T}} dact_tanh({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)x;\n"
+     "    return 1.0{{L}} - y * y;\n"
+     "}\n"},
+    {ACT_SOFTPLUS,
+     "static {{T}} dact_softplus({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    return 1.0{{L}} / (1.0{{L}} + exp{{F}}(-x));\n"
+     "}\n"},
+    {ACT_SOFTSIGN,
+     "static {{T}} dact_softsign({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    {{T}} d = 1.0{{L}} + fabs{{F}}(x);\n"
+     "    (void)y;\n"
+     "    return 1.0{{L}} / (d * d);\n"
+     "}\n"},
+    {ACT_SWISH,
+     "static {{T}} dact_swish({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    {{T}} s = 1.0{{L}} / (1.0{{L}} + exp{{F}}(-x));\n"
+     "    (void)y;\n"
+     "    return s + x * s * (1.0{{L}} - s);\n"
+     "}\n"},
+    {ACT_GELU,
+     "static {{T}} dact_gelu({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)y;\n"
+     "    return 0.5{{L}} * (1.0{{L}} + erf{{F}}(x * 0.70710678118654752440{{L}})) +\n"
+     "           x * exp{{F}}(-0.5{{L}} * x * x) * 0.39894228040143267794{{L}};\n"
+     "}\n"},
+    {ACT_GELU_TANH,
+     "static {{T}} dact_gelu_tanh({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    const {{T}} c = 0.79788456080286535588{{L}};\n"
+     "    {{T}} t = tanh{{F}}(c * (x + 0.044715{{L}} * x * x * x));\n"
+     "    (void)y;\n"
+     "    return 0.5{{L}} * (1.0{{L}} + t) +\n"
+     "           0.5{{L}} * x * (1.0{{L}} - t * t) * c * (1.0{{L}} + 0.134145{{L}} * x * x);\n"
+     "}\n"},
+    {ACT_EXPONENTIAL,
+     "static {{T}} dact_exponential({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    (void)x;\n"
+     "    return y;\n"
+     "}\n"},
+    {ACT_MISH,
+     "static {{T}} dact_mish({{T}} x, {{T}} y)\n"
+     "{\n"
+     "    {{T}} sp = x > 0.0{{L}} ? x + log1p{{F}}(exp{{F}}(-x)) : log1p{{F}}(exp{{F}}(x));\n"
+     "    {{T}} t = tanh{{F}}(sp);\n"
+     "    {{T}} s = 1.0{{L}} / (1.0{{L}} + exp{{F}}(-x));\n"
+     "    (void)y;\n"
+     "    return t + x * (1.0{{L}} - t * t) * s;\n"
+     "}\n"},
+    /* dx = J^T dy along the axis of [outer, n, inner]. */
+    {ACT_SOFTMAX,
+     "static void dact_softmax({{T}} *dx, const {{T}} *y, const {{T}} *dy, int outer, int n, int inner)\n"
+     "{\n"
+     "    for (int o = 0; o < outer; o++) {\n"
+     "        for (int i = 0; i < inner; i++) {\n"
+     "            long base = (long)o * n * inner + i;\n"
+     "            {{T}} s = 0.0{{L}};\n"
+     "            for (int k = 0; k < n; k++)\n"
+     "                s += dy[base + (long)k * inner] * y[base + (long)k * inner];\n"
+     "            for (int k = 0; k < n; k++)\n"
+     "                dx[base + (long)k * inner] = y[base + (long)k * inner] * (dy[base + (long)k * inner] - s);\n"
+     "        }\n"
+     "    }\n"
+     "}\n"},
+    {ACT_LOG_SOFTMAX,
+     "static void dact_log_softmax({{T}} *dx, const {{T}} *y, const {{T}} *dy, int outer, int n, int inner)\n"
+     "{\n"
+     "    for (int o = 0; o < outer; o++) {\n"
+     "        for (int i = 0; i < inner; i++) {\n"
+     "            long base = (long)o * n * inner + i;\n"
+     "            {{T}} s = 0.0{{L}};\n"
+     "            for (int k = 0; k < n; k++)\n"
+     "                s += dy[base + (long)k * inner];\n"
+     "            for (int k = 0; k < n; k++)\n"
+     "                dx[base + (long)k * inner] = dy[base + (long)k * inner] - exp{{F}}(y[base + (long)k * inner]) * s;\n"
+     "        }\n"
+     "    }\n"
+     "}\n"},
+};
+
+const char *act_grad_body(ActKind kind)
+{
+    for (size_t i = 0; i < sizeof grads / sizeof *grads; i++)
+        if (grads[i].kind == kind)
+            return grads[i].body;
+    return NULL;
+}
+
 /* Other spellings: Keras 3 names, TF.js's camelCase. */
 static const struct {
     const char *alias;

@@ -76,6 +76,10 @@ bool valid_identifier(const char *s);
  * \xNN.  Caller frees. */
 char *safe_text(const char *s);
 
+/* s as a C string literal, quotes included: \\, \", \? (no trigraphs) and
+ * octal escapes for everything outside printable ASCII. */
+void c_string(StrBuf *sb, const char *s);
+
 /* Reads a whole file; NUL-terminated.  Returns false and sets errno. */
 bool read_file(const char *path, char **data, size_t *len);
 const char *path_basename(const char *path);
@@ -180,6 +184,9 @@ typedef struct ActDef {
 } ActDef;
 
 const ActDef *act_def(ActKind kind);
+/* The helper computing the derivative, for training; NULL for linear.  It
+ * is named "d" + the ActDef's fn ("dact_relu"). */
+const char *act_grad_body(ActKind kind);
 /* Looks up a Keras activation name; keras_major picks hard_sigmoid's form. */
 const ActDef *act_lookup(const char *name, int keras_major);
 /* The names act_lookup accepts, for messages. */
@@ -192,6 +199,7 @@ typedef struct Param {
     bool init_has_seed;
     long init_seed;
     bool trainable;
+    double l1, l2;              /* regularization: l1 * sum|w| + l2 * sum w^2 */
     double *data;               /* shape_count(&shape) values, once bound */
 } Param;
 
@@ -222,6 +230,8 @@ typedef struct Layer {
     DataFormat format;          /* Flatten */
     double rate;                /* Dropout */
     unsigned shared_axes;       /* PReLU: bit i = sample axis i is shared */
+    bool activity_regularizer;  /* set: training refuses it (not supported yet) */
+    bool noise_shape;           /* Dropout's noise_shape set: likewise */
     int axis_raw;               /* Softmax: the axis as written */
 } Layer;
 
@@ -264,6 +274,7 @@ typedef struct Model {
     int ninputs;
 
     const cJSON *manifest;      /* TF.js weightsManifest, if any */
+    const cJSON *training_config; /* Keras's compile settings, if the file has them */
     bool weights_bound;         /* params hold trained weights */
     char *weights_from;         /* the file they came from */
 } Model;
@@ -310,6 +321,8 @@ void cfg_activation(CfgReader *r, const char *key, Act *act);
 /* A Keras initializer object or name into p's init. */
 void cfg_initializer(CfgReader *r, Param *p, const char *key, const char *key1,
                      const char *def);
+/* A Keras regularizer (L1, L2, L1L2, Keras 1's WeightRegularizer) into p. */
+void cfg_regularizer(CfgReader *r, Param *p, const char *key, const char *key1);
 DataFormat cfg_data_format(CfgReader *r);
 void cfg_finish(CfgReader *r);
 
@@ -496,6 +509,38 @@ bool epilogue_elementwise(const Step *s);
 void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv);
 
 bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res);
+
+/* ---- emit_train.c ------------------------------------------------------ */
+
+/* The model compiled for training (a kcc_model_def, see kcc.h) with up to
+ * batch samples a call: source and header into res.  Reports what
+ * training does not support yet and returns false. */
+bool emit_train(Model *m, const EmitOptions *opt, int batch, EmitResult *res);
+/* Floats of work memory emit_train's model needs, or -1. */
+long train_work_floats(Model *m, int batch);
+
+/* ---- jit.c ------------------------------------------------------------- */
+
+/* The training code of a model, compiled by $CC and loaded. */
+typedef struct Jit {
+    char *dir;                  /* the temporary directory of its files */
+    void *handle;
+    const kcc_model_def *def;
+} Jit;
+
+bool jit_load(Diag *d, Model *m, int batch, Jit *jit);
+void jit_unload(Jit *jit);
+
+/* ---- cli_train.c ------------------------------------------------------- */
+
+/* kcc fit | evaluate | predict | plot: argv[1] is the command. */
+int cli_train(int argc, char **argv);
+
+/* ---- emit_keras.c ------------------------------------------------------ */
+
+/* The model's topology as Keras 2 JSON, the schema TF.js reads (caller
+ * frees). */
+char *keras_json(const Model *m);
 void emit_result_free(EmitResult *r);
 
 /* ---- summary.c --------------------------------------------------------- */
@@ -503,5 +548,9 @@ void emit_result_free(EmitResult *r);
 /* The Keras-style table and kcc's figures, into sb (also used in the
  * generated file's header comment, with line_prefix " * "). */
 void summary_write(StrBuf *sb, const Plan *p, const char *line_prefix);
+/* The memory kcc_fit needs at this batch size: parameters, gradients,
+ * optimizer slots (optimizer: a name, or NULL for the model's training
+ * config or Adam), saved activations and the trainer's batch buffers. */
+bool summary_training(StrBuf *sb, Model *m, int batch, const char *optimizer);
 
 #endif /* KCC_COMPILER_H */

@@ -19,6 +19,7 @@
 static const char usage_text[] =
     "usage: kcc [options] MODEL -o OUT.c\n"
     "       kcc summary [options] MODEL\n"
+    "       kcc fit | evaluate | predict | plot ...   (kcc fit --help)\n"
     "       kcc --help | --version\n"
     "\n"
     "Compiles a Keras model to self-contained C99: OUT.c and OUT.h, with no\n"
@@ -39,6 +40,12 @@ static const char usage_text[] =
     "  --keras-config FILE  Keras's keras.json (default: $KERAS_HOME/keras.json,\n"
     "                       else ~/.keras/keras.json)\n"
     "  --depfile FILE       also write a make-style dependency file\n"
+    "  --train              compile for training (OUT.c defines PREFIX_def, a\n"
+    "                       kcc_model_def for the runtime library's kcc_fit)\n"
+    "  --batch-size N       training: the largest batch (default 32); with summary,\n"
+    "                       also the memory training needs at that batch size\n"
+    "  --optimizer NAME     summary: the optimizer whose state to count (default:\n"
+    "                       the model's training config, else adam)\n"
     "  -h, --help           show this help\n"
     "  --version            show kcc's version\n"
     "\n"
@@ -58,6 +65,10 @@ typedef struct Options {
     const char *floatx;
     const char *keras_config;
     const char *depfile;
+    bool train;
+    int batch_size;
+    bool batch_given;
+    const char *optimizer;      /* summary: whose slots to count */
 } Options;
 
 static int usage_error(Diag *d, const char *fmt, ...) KCC_PRINTF(2, 3);
@@ -121,7 +132,7 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
 {
     static const char *const with_value[] = {
         "-o", "--name", "--weights", "--load-weights", "--seed", "--input-shape",
-        "--floatx", "--keras-config", "--depfile",
+        "--floatx", "--keras-config", "--depfile", "--batch-size", "--optimizer",
     };
     int i = 1;
     if (i < argc && strcmp(argv[i], "summary") == 0) {
@@ -137,6 +148,10 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
         if (strcmp(a, "--version") == 0) {
             printf("kcc %s\n", KCC_VERSION);
             return -1;
+        }
+        if (strcmp(a, "--train") == 0) {
+            o->train = true;
+            continue;
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
             if (o->model)
@@ -200,6 +215,17 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
             o->keras_config = v;
         } else if (strcmp(opt, "--depfile") == 0) {
             o->depfile = v;
+        } else if (strcmp(opt, "--batch-size") == 0) {
+            char *end;
+            errno = 0;
+            long b = strtol(v, &end, 10);
+            if (!*v || *end || errno || b < 1 || b > 1000000)
+                usage_error(d, "--batch-size: expected a positive integer, got '%s'", v);
+            else
+                o->batch_size = (int)b;
+            o->batch_given = true;
+        } else if (strcmp(opt, "--optimizer") == 0) {
+            o->optimizer = v;
         }
     }
     if (!o->model)
@@ -208,6 +234,11 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
         usage_error(d, "no output file given: use -o OUT.c");
     if (o->summary && (o->output || o->depfile))
         usage_error(d, "kcc summary writes no files; drop -o and --depfile");
+    if (o->train && o->weights != WEIGHTS_EMBED)
+        usage_error(d, "--weights is for inference code; with --train the weights are the "
+                       "initial parameters, compiled in");
+    if (o->batch_size == 0)
+        o->batch_size = 32;
     return d->errors ? 1 : 0;
 }
 
@@ -351,6 +382,10 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
     if (o->summary) {
         StrBuf sb = {0};
         summary_write(&sb, p, "");
+        if (o->batch_given && !summary_training(&sb, m, o->batch_size, o->optimizer)) {
+            sb_free(&sb);
+            goto done;
+        }
         fputs(sb.data, stdout);
         sb_free(&sb);
         rc = fflush(stdout) == 0 ? 0 : 1;
@@ -369,7 +404,16 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
     char *cmd = command_line(argc, argv);
     EmitOptions eo = {prefix, o->weights, o->output, header, wfile, cmd};
     EmitResult res;
-    emit_c(p, &eo, &res);
+    if (o->train) {
+        if (!emit_train(m, &eo, o->batch_size, &res)) {
+            emit_result_free(&res);
+            free(cmd);
+            free(prefix);
+            goto done;
+        }
+    } else {
+        emit_c(p, &eo, &res);
+    }
 
     OutFile files[4];
     int nfiles = 0;
@@ -422,6 +466,9 @@ done:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && (strcmp(argv[1], "fit") == 0 || strcmp(argv[1], "evaluate") == 0 ||
+                     strcmp(argv[1], "predict") == 0 || strcmp(argv[1], "plot") == 0))
+        return cli_train(argc, argv);
     Diag d = {0, 0};
     Options o;
     memset(&o, 0, sizeof o);

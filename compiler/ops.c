@@ -39,13 +39,18 @@ static const char *num(char *buf, long v)
     return buf;
 }
 
-/* Keys that only matter for training; inference reads and ignores them
- * (regularizers become part of the loss, constraints of the optimizer). */
-static void ignore_training_keys(CfgReader *r)
+/* Keys that only matter for training: regularizers become part of the
+ * loss; constraints are read and ignored (not supported yet). */
+static void training_keys(CfgReader *r, Layer *l)
 {
-    cfg_ignore(r, "kernel_regularizer", "bias_regularizer", "activity_regularizer",
-               "kernel_constraint", "bias_constraint", "W_regularizer", "b_regularizer",
-               "W_constraint", "b_constraint", (char *)NULL);
+    Param *k = find_param(l, "kernel");
+    Param *b = find_param(l, "bias");
+    Param scratch;
+    cfg_regularizer(r, k ? k : &scratch, "kernel_regularizer", "W_regularizer");
+    cfg_regularizer(r, b ? b : &scratch, "bias_regularizer", "b_regularizer");
+    l->activity_regularizer = cfg_take(r, NULL, "activity_regularizer", (char *)NULL) != NULL;
+    cfg_ignore(r, "kernel_constraint", "bias_constraint", "W_constraint", "b_constraint",
+               (char *)NULL);
 }
 
 /* ---- InputLayer -------------------------------------------------------- */
@@ -96,7 +101,7 @@ static void dense_parse(CfgReader *r, Layer *l)
                     "Keras-quantized Dense layers are not supported");
         l->ok = false;
     }
-    ignore_training_keys(r);
+    training_keys(r, l);
 }
 
 static bool dense_infer(Model *m, Layer *l, const Shape *in, Shape *out)
@@ -251,7 +256,8 @@ static void prelu_parse(CfgReader *r, Layer *l)
 {
     Param *a = add_param(l, "alpha", true);
     cfg_initializer(r, a, "alpha_initializer", NULL, "zeros");
-    cfg_ignore(r, "alpha_regularizer", "alpha_constraint", (char *)NULL);
+    cfg_regularizer(r, a, "alpha_regularizer", NULL);
+    cfg_ignore(r, "alpha_constraint", (char *)NULL);
     l->shared_axes = 0;
     const cJSON *v = cfg_take(r, NULL, "shared_axes", (char *)NULL);
     if (!v)
@@ -357,7 +363,8 @@ static void dropout_parse(CfgReader *r, Layer *l)
     l->rate = 0;
     if (v)
         l->rate = cfg_num(r, key, 0, 0, 1);
-    cfg_ignore(r, "noise_shape", "seed", (char *)NULL);
+    l->noise_shape = cfg_take(r, NULL, "noise_shape", (char *)NULL) != NULL;
+    cfg_ignore(r, "seed", (char *)NULL);
 }
 
 static bool same_infer(Model *m, Layer *l, const Shape *in, Shape *out)

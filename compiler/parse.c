@@ -403,6 +403,51 @@ void cfg_initializer(CfgReader *r, Param *p, const char *key, const char *key1,
     }
 }
 
+void cfg_regularizer(CfgReader *r, Param *p, const char *key, const char *key1)
+{
+    const char *used = key;
+    const cJSON *v = cfg_take(r, &used, key, key1, (char *)NULL);
+    p->l1 = p->l2 = 0;
+    if (!v)
+        return;
+    const char *name = NULL;
+    const cJSON *cfg = NULL;
+    if (cJSON_IsString(v)) {
+        name = v->valuestring;
+    } else if (cJSON_IsObject(v)) {
+        const cJSON *cn = cJSON_GetObjectItemCaseSensitive(v, "class_name");
+        cfg = cJSON_GetObjectItemCaseSensitive(v, "config");
+        if (cJSON_IsString(cn)) {
+            name = cn->valuestring;
+        } else {
+            /* Keras 1: {"l1": ..., "l2": ..., "name": "WeightRegularizer"} */
+            name = "l1_l2";
+            cfg = v;
+        }
+    }
+    if (!name) {
+        cfg_bad(r, used, "a regularizer", v);
+        return;
+    }
+    /* Keras's defaults: L1(0.01), L2(0.01), L1L2(0, 0). */
+    double l1 = 0, l2 = 0;
+    if (name_is(name, "l1"))
+        l1 = 0.01;
+    else if (name_is(name, "l2"))
+        l2 = 0.01;
+    else if (!name_is(name, "l1_l2") && !name_is(name, "l1l2")) {
+        char *path = xformat("config.%s", used);
+        char *safe = safe_text(name);
+        layer_error(r->m, r->l, path, "unknown regularizer '%s' (kcc knows L1, L2 and L1L2)", safe);
+        free(safe);
+        free(path);
+        r->l->ok = false;
+        return;
+    }
+    p->l1 = init_num(r, used, cfg, "l1", l1);
+    p->l2 = init_num(r, used, cfg, "l2", l2);
+}
+
 DataFormat cfg_data_format(CfgReader *r)
 {
     const cJSON *v = cfg_take(r, NULL, "data_format", (char *)NULL);
@@ -887,6 +932,9 @@ Model *parse_model(Diag *d, const char *file, const KerasConfig *kc)
         }
         m->schema = xstrdup("TF.js layers-model");
         m->manifest = cJSON_GetObjectItemCaseSensitive(root, "weightsManifest");
+        m->training_config = cJSON_GetObjectItemCaseSensitive(root, "trainingConfig");
+        if (!m->training_config)
+            m->training_config = cJSON_GetObjectItemCaseSensitive(mt, "training_config");
         topo = mt;
         path = "modelTopology";
         const cJSON *mc = cJSON_GetObjectItemCaseSensitive(mt, "model_config");
@@ -906,6 +954,14 @@ Model *parse_model(Diag *d, const char *file, const KerasConfig *kc)
         return NULL;
     }
 
+    /* Compile settings: Keras 2's training_config, Keras 3's
+     * compile_config, or Keras 1's loss and optimizer at the top. */
+    if (!m->training_config)
+        m->training_config = cJSON_GetObjectItemCaseSensitive(root, "training_config");
+    if (!m->training_config)
+        m->training_config = cJSON_GetObjectItemCaseSensitive(topo, "compile_config");
+    if (!m->training_config && cJSON_GetObjectItemCaseSensitive(root, "loss"))
+        m->training_config = root;
     m->keras_major = keras_major_of(topo, outer);
     if (!m->schema)
         m->schema = xformat("Keras %d", m->keras_major);

@@ -88,3 +88,52 @@ void summary_write(StrBuf *sb, const Plan *p, const char *prefix)
               prefix, b5);
     sb_printf(sb, "%sMACs: %s multiply-accumulates per sample\n", prefix, b6);
 }
+
+bool summary_training(StrBuf *sb, Model *m, int batch, const char *optimizer)
+{
+    kcc_optimizer_config oc;
+    kcc_optimizer opt;
+    kcc_error err;
+    const char *name = optimizer;
+    if (!name && m->training_config) {
+        const cJSON *tc = m->training_config;
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(tc, "optimizer_config");
+        if (!o)
+            o = cJSON_GetObjectItemCaseSensitive(tc, "optimizer");
+        const cJSON *cn = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, "class_name") : o;
+        if (cJSON_IsObject(o) && !cn)
+            cn = cJSON_GetObjectItemCaseSensitive(o, "name");
+        if (cJSON_IsString(cn))
+            name = cn->valuestring;
+    }
+    if (!name)
+        name = "adam";
+    if (kcc_optimizer_from_name(&oc, name, &err) != KCC_OK ||
+        kcc_optimizer_init(&opt, &oc, 1, &err) != KCC_OK) {
+        diag_error(m->diag, "--optimizer: %s", err.message);
+        return false;
+    }
+    int slots = opt.nslots;
+    kcc_optimizer_free(&opt);
+    long work = train_work_floats(m, batch);
+    if (work < 0)
+        return false;
+    long params = model_param_count(m, true) + model_param_count(m, false);
+    long in = shape_count(&m->values[m->input].shape);
+    long out = shape_count(&m->values[m->output].shape);
+    long buffers = (long)batch * (in + 4 * out); /* inputs, outputs, logits, dL/dy, targets */
+    long total = params * (2 + slots) + work + buffers;
+    char b[6][32];
+    long v[6] = {params * 4, params * 4, params * slots * 4, work * 4, buffers * 4, total * 4};
+    for (int i = 0; i < 6; i++)
+        with_commas(b[i], sizeof b[i], v[i]);
+    sb_printf(sb, "Training (kcc fit, batch %d, %s): %s bytes\n", batch, name, b[5]);
+    sb_printf(sb, "  parameters       %s bytes\n", b[0]);
+    sb_printf(sb, "  gradients        %s bytes\n", b[1]);
+    sb_printf(sb, "  optimizer slots  %s bytes (%d a parameter)\n", b[2], slots);
+    sb_printf(sb, "  activations      %s bytes (saved for backward, with dropout masks and the\n"
+                  "                   two gradient buffers)\n", b[3]);
+    sb_printf(sb, "  batch buffers    %s bytes (inputs, outputs, logits, gradients, targets)\n",
+              b[4]);
+    return true;
+}

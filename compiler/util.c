@@ -158,6 +158,20 @@ char *safe_text(const char *s)
     return sb.data;
 }
 
+void c_string(StrBuf *sb, const char *s)
+{
+    sb_add(sb, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\' || *p == '?')
+            sb_printf(sb, "\\%c", *p);
+        else if (*p >= 0x20 && *p < 0x7f)
+            sb_addn(sb, (const char *)p, 1);
+        else
+            sb_printf(sb, "\\%03o", *p);
+    }
+    sb_add(sb, "\"");
+}
+
 bool read_file(const char *path, char **data, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -155,7 +155,10 @@ async function artifactsOf(model) {
 
 function fmt(v) {
   if (!Number.isFinite(v)) throw new Error(`non-finite value ${v}`);
-  return Math.fround(v).toPrecision(9).replace(/\.?0+(e|$)/, '$1');
+  // Trailing zeros of the mantissa only (never the exponent's).
+  const [mant, exp] = Math.fround(v).toPrecision(9).split('e');
+  const m = mant.includes('.') ? mant.replace(/\.?0+$/, '') : mant;
+  return exp === undefined ? m : `${m}e${exp}`;
 }
 
 function writeJson(file, obj) {
