@@ -64,7 +64,9 @@ static const char fit_usage[] =
     "  --min-lr X             --checkpoint DIR  --save-best-only\n"
     "  --terminate-on-nan     stop when the loss is not finite\n"
     "  --csv-log FILE         (DIR/history.csv)   --plot (DIR/history.svg)\n"
-    "  --verbose N            0 quiet, 1 progress bar, 2 a line an epoch\n"
+    "  --verbose N            0 quiet, 1 progress bar, 2 a line an epoch (default:\n"
+    "                         1 on a terminal, else 0)\n"
+    "  --validation-data F    validation data from another CSV file\n"
     "Other:\n"
     "  --keras-config FILE    --input-shape D,...  -o OUT\n";
 
@@ -84,7 +86,7 @@ typedef struct TrainOptions {
     uint64_t seed;
     double validation_split;
     int early_stopping, restore_best, reduce_lr, save_best_only;
-    const char *monitor, *checkpoint, *csv_log, *keras_config, *input_shape;
+    const char *monitor, *checkpoint, *csv_log, *keras_config, *input_shape, *validation_data;
     double min_delta, lr_factor, min_lr;
 } TrainOptions;
 
@@ -118,6 +120,7 @@ static const Flag flags[] = {
     F("--monitor", 's', monitor), F("--checkpoint", 's', checkpoint),
     F("--csv-log", 's', csv_log), F("--keras-config", 's', keras_config),
     F("--input-shape", 's', input_shape), F("--min-delta", 'd', min_delta),
+    F("--validation-data", 's', validation_data),
     F("--lr-factor", 'd', lr_factor), F("--min-lr", 'd', min_lr),
 };
 #undef F
@@ -605,7 +608,7 @@ static int run(Diag *d, const TrainOptions *o)
     memset(&t, 0, sizeof t);
     kcc_preprocessing pp;
     memset(&pp, 0, sizeof pp);
-    kcc_dataset all = {0, 0, 0, NULL, NULL}, train = all, test = all;
+    kcc_dataset all = {0, 0, 0, NULL, NULL}, train = all, test = all, valdata = all;
     kcc_history h;
     memset(&h, 0, sizeof h);
     kcc_error err;
@@ -636,6 +639,10 @@ static int run(Diag *d, const TrainOptions *o)
         kcc_preprocessing_fit(&pp, &train);
         if (test.n)
             kcc_preprocessing_apply(&pp, &test);
+    }
+    if (o->validation_data && kcc_csv_load_with(&valdata, &pp, o->validation_data, &err) != KCC_OK) {
+        diag_error(d, "%s", err.message);
+        goto done;
     }
 
     int batch = o->batch_size ? o->batch_size : 32;
@@ -690,8 +697,11 @@ static int run(Diag *d, const TrainOptions *o)
     fo.shuffle = o->shuffle;
     fo.initial_epoch = o->initial_epoch;
     fo.validation_split = o->validation_split;
+    if (valdata.x)
+        fo.validation_data = &valdata;
     fo.terminate_on_nan = o->terminate_on_nan;
-    const char *monitor = o->monitor ? o->monitor : o->validation_split > 0 ? "val_loss" : "loss";
+    const char *monitor = o->monitor ? o->monitor
+                        : o->validation_split > 0 || valdata.x ? "val_loss" : "loss";
     if (o->early_stopping) {
         fo.early_stopping.enabled = 1;
         fo.early_stopping.patience = o->early_stopping;
@@ -724,7 +734,8 @@ static int run(Diag *d, const TrainOptions *o)
         free(csv);
         goto done;
     }
-    int verbose = o->verbose >= 0 ? o->verbose : isatty(1) ? 1 : 2;
+    /* A progress bar on a terminal; quiet otherwise, unless asked. */
+    int verbose = o->verbose >= 0 ? o->verbose : isatty(1) ? 1 : 0;
     if (verbose == 1)
         fo.progress = kcc_print_progress;
     else if (verbose == 2)
@@ -779,6 +790,7 @@ static int run(Diag *d, const TrainOptions *o)
     }
     rc = d->errors ? 1 : 0;
 done:
+    kcc_dataset_free(&valdata);
     kcc_history_free(&h);
     kcc_dataset_free(&train);
     kcc_dataset_free(&test);

@@ -6,7 +6,8 @@
 #         C and run it
 #   test  the same set-up, then the whole test suite: the normal build, a
 #         build under AddressSanitizer + UndefinedBehaviorSanitizer, and
-#         a clang build (warnings are errors in all three)
+#         a clang build (warnings are errors in all three); with npm, also
+#         TensorFlow.js in tools/tfjs for the tests that use it
 #
 # Run as root (or with sudo available) on a fresh Debian 12 machine.
 set -eu
@@ -48,6 +49,13 @@ demo)
     build/demo/xor
     ;;
 test)
+    # TensorFlow.js, for the tests that load kcc's saved models with it
+    # (they report themselves skipped without it).
+    if command -v npm >/dev/null 2>&1 && [ ! -d tools/tfjs/node_modules/@tensorflow/tfjs ]; then
+        echo "== npm ci in tools/tfjs (TensorFlow.js for the tests)"
+        (cd tools/tfjs && npm ci --no-audit --no-fund --loglevel=error) ||
+            echo "== TensorFlow.js not installed: its tests will be skipped"
+    fi
     build build all
     (cd build && ctest -j "$JOBS" --output-on-failure)
     build build-asan all -DKCC_SANITIZE=ON
