@@ -507,7 +507,8 @@ typedef struct kcc_reduce_lr {
     kcc_monitor_mode mode;
 } kcc_reduce_lr;
 
-/* What a progress reporter is told, after every batch and epoch. */
+/* What a progress reporter is told: after a batch (at most ten times a
+ * second, and the epoch's last) and after the epoch. */
 typedef struct kcc_progress {
     int epoch;                  /* from 0 */
     int epochs;                 /* the last epoch + 1 */

@@ -392,7 +392,7 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
         }
         for (int i = 0; i < t->nmetrics; i++)
             kcc_metric_reset(&t->metrics[i]);
-        double total = 0;
+        double total = 0, last_progress = -1;
         long seen = 0;
         for (long step = 0; step < steps; step++) {
             long from = step * o->batch_size;
@@ -417,11 +417,14 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
             total += (l + reg) * n;
             seen += n;
 
-            if (o->progress) {
+            /* Progress at most ten times a second, as Keras's bar. */
+            double t_now = o->progress ? now() : 0;
+            if (o->progress && (t_now - last_progress >= 0.1 || step + 1 == steps)) {
+                last_progress = t_now;
                 row[0] = total / (double)seen;
                 for (int i = 0; i < t->nmetrics; i++)
                     row[1 + i] = kcc_metric_result(&t->metrics[i]);
-                kcc_progress p = {epoch, o->epochs, step + 1, steps, now() - start, 0, h, row};
+                kcc_progress p = {epoch, o->epochs, step + 1, steps, t_now - start, 0, h, row};
                 o->progress(&p, o->progress_user);
             }
             if (t->stop) {
