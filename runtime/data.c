@@ -46,23 +46,9 @@
 
 /* ---- errors and small helpers ------------------------------------------ */
 
-static kcc_status failf(kcc_error *err, kcc_status st, const char *fmt, ...) DATA_PRINTF(3, 4);
-
-static kcc_status failf(kcc_error *err, kcc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->status = st;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 static kcc_status nomem(kcc_error *err, const char *path)
 {
-    return failf(err, KCC_ERR_NOMEM, "%s: out of memory", path ? path : "(null)");
+    return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path ? path : "(null)");
 }
 
 static char *dup_string(const char *s)
@@ -118,7 +104,7 @@ static kcc_status read_all(char **out, size_t *len, const char *path, kcc_error 
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return failf(err, KCC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     if (!buf) {
@@ -148,7 +134,7 @@ static kcc_status read_all(char **out, size_t *len, const char *path, kcc_error 
                 int e = errno;
                 free(buf);
                 fclose(f);
-                return failf(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(e));
+                return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(e));
             }
             break;
         }
@@ -201,18 +187,18 @@ kcc_status kcc_dataset_split(kcc_dataset *train, kcc_dataset *test, const kcc_da
                              double test_fraction, uint64_t seed, kcc_error *err)
 {
     if (!train || !test || !all)
-        return failf(err, KCC_ERR_INVALID, "kcc_dataset_split: a NULL dataset");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_dataset_split: a NULL dataset");
     if (train == test || train == all || test == all)
-        return failf(err, KCC_ERR_INVALID,
+        return kcc_error_set(err, KCC_ERR_INVALID,
                      "kcc_dataset_split: train, test and all must be different datasets");
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
     if (!(test_fraction >= 0.0 && test_fraction < 1.0))
-        return failf(err, KCC_ERR_INVALID,
+        return kcc_error_set(err, KCC_ERR_INVALID,
                      "kcc_dataset_split: the test fraction %g is not in [0, 1)", test_fraction);
     if (all->n < 0 || all->x_size < 0 || all->y_size < 0 || (all->n > 0 && !all->x) ||
         (all->n > 0 && all->y_size > 0 && !all->y))
-        return failf(err, KCC_ERR_INVALID, "kcc_dataset_split: the dataset is invalid");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_dataset_split: the dataset is invalid");
 
     long n = all->n;
     long ntest = (long)floor(test_fraction * (double)n + 0.5);
@@ -231,7 +217,7 @@ kcc_status kcc_dataset_split(kcc_dataset *train, kcc_dataset *test, const kcc_da
         free(tex);
         free(try_);
         free(tey);
-        return failf(err, KCC_ERR_NOMEM, "kcc_dataset_split: out of memory");
+        return kcc_error_set(err, KCC_ERR_NOMEM, "kcc_dataset_split: out of memory");
     }
 
     /* Floyd's algorithm: a uniformly random subset of ntest indices.  The
@@ -296,8 +282,8 @@ static kcc_status gz_read_some(gzFile gz, const char *path, unsigned char *buf, 
             int code = Z_OK;
             const char *msg = gzerror(gz, &code);
             if (code == Z_ERRNO)
-                return failf(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-            return failf(err, KCC_ERR_FORMAT, "%s: corrupt gzip data: %s", path,
+                return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+            return kcc_error_set(err, KCC_ERR_FORMAT, "%s: corrupt gzip data: %s", path,
                          msg ? msg : "unknown error");
         }
         if (r == 0)
@@ -326,7 +312,7 @@ static kcc_status idx_open(gzFile *gz, const char *path, kcc_error *err)
     errno = 0;
     *gz = gzopen(path, "rb");
     if (!*gz)
-        return failf(err, errno ? KCC_ERR_IO : KCC_ERR_NOMEM, "%s: cannot open: %s", path,
+        return kcc_error_set(err, errno ? KCC_ERR_IO : KCC_ERR_NOMEM, "%s: cannot open: %s", path,
                      errno ? strerror(errno) : "out of memory");
     return KCC_OK;
 }
@@ -341,13 +327,13 @@ static kcc_status idx_header(gzFile gz, const char *path, uint32_t magic, const 
     if (st)
         return st;
     if (got == 4 && be32(h) != magic)
-        return failf(err, KCC_ERR_FORMAT, "%s: bad magic 0x%08X, expected 0x%08X (IDX %s)", path,
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: bad magic 0x%08X, expected 0x%08X (IDX %s)", path,
                      (unsigned)be32(h), (unsigned)magic, what);
     if (got == 4 && (st = gz_read_some(gz, path, h + 4, need - 4, &more, err)))
         return st;
     got += more;
     if (got < need)
-        return failf(err, KCC_ERR_FORMAT,
+        return kcc_error_set(err, KCC_ERR_FORMAT,
                      "%s: truncated: the IDX %s header needs %zu bytes, the file has %zu%s", path,
                      what, need, got, gz_truncated(gz) ? " (the gzip stream ends early)" : "");
     for (int i = 0; i < ndims; i++)
@@ -369,9 +355,9 @@ static kcc_status idx_end(gzFile gz, const char *path, unsigned char *chunk, kcc
         extra += got;
     }
     if (extra)
-        return failf(err, KCC_ERR_FORMAT, "%s: %zu unexpected bytes after the data", path, extra);
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: %zu unexpected bytes after the data", path, extra);
     if (gz_truncated(gz))
-        return failf(err, KCC_ERR_FORMAT, "%s: truncated: the gzip stream ends early", path);
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: truncated: the gzip stream ends early", path);
     return KCC_OK;
 }
 
@@ -379,12 +365,12 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
                         int one_hot, kcc_error *err)
 {
     if (!out)
-        return failf(err, KCC_ERR_INVALID, "kcc_idx_load: out is NULL");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_idx_load: out is NULL");
     memset(out, 0, sizeof *out);
     if (!images)
-        return failf(err, KCC_ERR_INVALID, "kcc_idx_load: no image file");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_idx_load: no image file");
     if (!isfinite(scale))
-        return failf(err, KCC_ERR_INVALID, "kcc_idx_load: the scale %g is not finite", scale);
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_idx_load: the scale %g is not finite", scale);
 
     kcc_status st;
     gzFile gi = NULL, gl = NULL;
@@ -397,11 +383,11 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
     if ((st = idx_header(gi, images, 0x00000803u, "images", idims, 3, err)))
         goto done;
     if (idims[0] == 0) {
-        st = failf(err, KCC_ERR_FORMAT, "%s: the header says 0 images", images);
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: the header says 0 images", images);
         goto done;
     }
     if (idims[1] == 0 || idims[2] == 0) {
-        st = failf(err, KCC_ERR_FORMAT, "%s: the header says images of %ux%u", images,
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: the header says images of %ux%u", images,
                    (unsigned)idims[1], (unsigned)idims[2]);
         goto done;
     }
@@ -410,7 +396,7 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
     if ((uint64_t)(SIZE_MAX / sizeof(float)) < limit)
         limit = (uint64_t)(SIZE_MAX / sizeof(float));
     if (pixels > limit || idims[0] > limit / pixels) {
-        st = failf(err, KCC_ERR_FORMAT, "%s: the header's sizes (%u images of %ux%u) are too large",
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: the header's sizes (%u images of %ux%u) are too large",
                    images, (unsigned)idims[0], (unsigned)idims[1], (unsigned)idims[2]);
         goto done;
     }
@@ -420,7 +406,7 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
         if ((st = idx_header(gl, labels, 0x00000801u, "labels", ldims, 1, err)))
             goto done;
         if (ldims[0] != idims[0]) {
-            st = failf(err, KCC_ERR_FORMAT, "%s: %u labels, but %s has %u images", labels,
+            st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: %u labels, but %s has %u images", labels,
                        (unsigned)ldims[0], images, (unsigned)idims[0]);
             goto done;
         }
@@ -456,7 +442,7 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
             x[done_bytes + i] = (float)(chunk[i] * scale);
         done_bytes += got;
         if (got < want) {
-            st = failf(err, KCC_ERR_FORMAT,
+            st = kcc_error_set(err, KCC_ERR_FORMAT,
                        "%s: truncated: %u images of %ux%u need %zu bytes after the header, "
                        "the file has %zu%s",
                        images, (unsigned)idims[0], (unsigned)idims[1], (unsigned)idims[2], total,
@@ -479,7 +465,7 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
         if ((st = gz_read_some(gl, labels, lab, idims[0], &got, err)))
             goto done;
         if (got < idims[0]) {
-            st = failf(err, KCC_ERR_FORMAT,
+            st = kcc_error_set(err, KCC_ERR_FORMAT,
                        "%s: truncated: %u labels need %u bytes after the header, the file has "
                        "%zu%s",
                        labels, (unsigned)idims[0], (unsigned)idims[0], got,
@@ -608,7 +594,7 @@ static kcc_status csv_read(csv_table *t, const char *path, char delim, kcc_error
             if (*q == '\n' || (*q == '\r' && !(q + 1 < end && q[1] == '\n')))
                 line++;
         csv_free(t);
-        return failf(err, KCC_ERR_FORMAT, "%s:%ld: a NUL byte: not a text file", path, line);
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s:%ld: a NUL byte: not a text file", path, line);
     }
     if (t->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         p += 3;
@@ -630,7 +616,7 @@ static kcc_status csv_read(csv_table *t, const char *path, char delim, kcc_error
                 for (;;) {
                     if (p >= end) {
                         csv_free(t);
-                        return failf(err, KCC_ERR_FORMAT,
+                        return kcc_error_set(err, KCC_ERR_FORMAT,
                                      "%s:%ld: a quoted field is not closed before the end of the "
                                      "file", path, rec_line);
                     }
@@ -652,7 +638,7 @@ static kcc_status csv_read(csv_table *t, const char *path, char delim, kcc_error
                     char c[2] = {*p, '\0'};
                     describe(what, sizeof what, c);
                     csv_free(t);
-                    return failf(err, KCC_ERR_FORMAT,
+                    return kcc_error_set(err, KCC_ERR_FORMAT,
                                  "%s:%ld: expected a delimiter or a line end after a closing "
                                  "quote, got %s", path, line, what);
                 }
@@ -916,7 +902,7 @@ static kcc_status encode_row(const kcc_preprocessing *pp, const int *fieldof, ch
             int r = parse_number(v, point, &d);
             if (r <= 0) {
                 describe(what, sizeof what, v);
-                return failf(err, KCC_ERR_FORMAT,
+                return kcc_error_set(err, KCC_ERR_FORMAT,
                              "%s:%ld: column '%s': expected a number%s, got %s", path, line,
                              c->name, r < 0 ? " within float's range" : "", what);
             }
@@ -926,13 +912,13 @@ static kcc_status encode_row(const kcc_preprocessing *pp, const int *fieldof, ch
         case KCC_ENCODE_LABEL:
         case KCC_ENCODE_ONE_HOT: {
             if (!*v)
-                return failf(err, KCC_ERR_FORMAT,
+                return kcc_error_set(err, KCC_ERR_FORMAT,
                              "%s:%ld: column '%s': expected a category, got an empty value", path,
                              line, c->name);
             int k = find_category(c, v);
             if (k < 0) {
                 describe(what, sizeof what, v);
-                return failf(err, KCC_ERR_FORMAT, "%s:%ld: column '%s': unknown category %s", path,
+                return kcc_error_set(err, KCC_ERR_FORMAT, "%s:%ld: column '%s': unknown category %s", path,
                              line, c->name, what);
             }
             if (c->encoding == KCC_ENCODE_LABEL) {
@@ -961,7 +947,7 @@ static kcc_status check_header(const csv_table *t, const char *path, kcc_error *
             if (strcmp(names[i], names[j]) == 0) {
                 char what[64];
                 describe(what, sizeof what, names[i]);
-                return failf(err, KCC_ERR_FORMAT,
+                return kcc_error_set(err, KCC_ERR_FORMAT,
                              "%s:%ld: the header names column %s twice (fields %d and %d)", path,
                              h->line, what, j + 1, i + 1);
             }
@@ -972,7 +958,7 @@ static kcc_status check_counts(const csv_table *t, int expected, const char *pat
 {
     for (size_t r = 1; r < t->nrecords; r++)
         if (t->records[r].count != expected)
-            return failf(err, KCC_ERR_FORMAT, "%s:%ld: expected %d fields, got %d", path,
+            return kcc_error_set(err, KCC_ERR_FORMAT, "%s:%ld: expected %d fields, got %d", path,
                          t->records[r].line, expected, t->records[r].count);
     return KCC_OK;
 }
@@ -1025,7 +1011,7 @@ static int collect_categories(kcc_column *c, const csv_table *t, int f)
 static kcc_status check_delimiter(char d, kcc_error *err)
 {
     if (d == '"' || d == '\n' || d == '\r')
-        return failf(err, KCC_ERR_INVALID, "the CSV delimiter cannot be a quote or a line break");
+        return kcc_error_set(err, KCC_ERR_INVALID, "the CSV delimiter cannot be a quote or a line break");
     return KCC_OK;
 }
 
@@ -1066,7 +1052,7 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
                         const kcc_csv_spec *spec, kcc_error *err)
 {
     if (!out || !pp || !path || !spec)
-        return failf(err, KCC_ERR_INVALID, "kcc_csv_load: a NULL argument");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_csv_load: a NULL argument");
     memset(out, 0, sizeof *out);
     memset(pp, 0, sizeof *pp);
     char delim = spec->delimiter ? spec->delimiter : ',';
@@ -1088,7 +1074,7 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
             goto fail;
         }
     if (t.nrecords == 0) {
-        st = failf(err, KCC_ERR_FORMAT, "%s: empty file: expected a header line", path);
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: empty file: expected a header line", path);
         goto fail;
     }
     if ((st = check_header(&t, path, err)))
@@ -1133,7 +1119,7 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
             while (i < nc && strcmp(pp->columns[i].name, name) != 0)
                 i++;
             if (i == nc) {
-                st = failf(err, KCC_ERR_FORMAT,
+                st = kcc_error_set(err, KCC_ERR_FORMAT,
                            "%s:%ld: the spec's %s list names column %s, which the header lacks",
                            path, h->line, key[l], what);
                 goto fail;
@@ -1153,7 +1139,7 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
                 encby[i] = l;
             }
             if (other >= 0) {
-                st = failf(err, KCC_ERR_INVALID, "%s: the spec makes column %s both %s and %s",
+                st = kcc_error_set(err, KCC_ERR_INVALID, "%s: the spec makes column %s both %s and %s",
                            path, what, role[other], role[l]);
                 goto fail;
             }
@@ -1177,7 +1163,7 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
     }
 
     if (t.nrecords < 2) {
-        st = failf(err, KCC_ERR_FORMAT, "%s: no data rows after the header", path);
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: no data rows after the header", path);
         goto fail;
     }
     if ((st = check_counts(&t, nc, path, err)))
@@ -1192,7 +1178,7 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
     }
     sizes(pp, &pp->x_size, &pp->y_size);
     if (pp->x_size == 0) {
-        st = failf(err, KCC_ERR_INVALID,
+        st = kcc_error_set(err, KCC_ERR_INVALID,
                    "%s: no feature columns: every column is a target or dropped", path);
         goto fail;
     }
@@ -1222,14 +1208,14 @@ kcc_status kcc_csv_load_with(kcc_dataset *out, const kcc_preprocessing *pp, cons
                              kcc_error *err)
 {
     if (!out || !pp || !path)
-        return failf(err, KCC_ERR_INVALID, "kcc_csv_load_with: a NULL argument");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_csv_load_with: a NULL argument");
     memset(out, 0, sizeof *out);
     if (pp->ncolumns <= 0 || !pp->columns || pp->x_size <= 0)
-        return failf(err, KCC_ERR_INVALID, "kcc_csv_load_with: the preprocessing is empty");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_csv_load_with: the preprocessing is empty");
     long xs, ys;
     sizes(pp, &xs, &ys);
     if (xs != pp->x_size || ys != pp->y_size)
-        return failf(err, KCC_ERR_INVALID,
+        return kcc_error_set(err, KCC_ERR_INVALID,
                      "kcc_csv_load_with: the preprocessing's sizes do not match its columns");
     char delim = pp->delimiter ? pp->delimiter : ',';
     kcc_status st = check_delimiter(delim, err);
@@ -1240,7 +1226,7 @@ kcc_status kcc_csv_load_with(kcc_dataset *out, const kcc_preprocessing *pp, cons
         return st;
     int *fieldof = NULL;
     if (t.nrecords == 0) {
-        st = failf(err, KCC_ERR_FORMAT, "%s: empty file: expected a header line", path);
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: empty file: expected a header line", path);
         goto done;
     }
     if ((st = check_header(&t, path, err)))
@@ -1267,7 +1253,7 @@ kcc_status kcc_csv_load_with(kcc_dataset *out, const kcc_preprocessing *pp, cons
         char what[64];
         describe(what, sizeof what, c->name);
         if (c->use == KCC_COLUMN_FEATURE) {
-            st = failf(err, KCC_ERR_FORMAT, "%s:%ld: no column %s (a feature) in the header", path,
+            st = kcc_error_set(err, KCC_ERR_FORMAT, "%s:%ld: no column %s (a feature) in the header", path,
                        h->line, what);
             goto done;
         }
@@ -1278,13 +1264,13 @@ kcc_status kcc_csv_load_with(kcc_dataset *out, const kcc_preprocessing *pp, cons
         char what[64], other[64];
         describe(what, sizeof what, pp->columns[absent_target].name);
         describe(other, sizeof other, pp->columns[present_target].name);
-        st = failf(err, KCC_ERR_FORMAT,
+        st = kcc_error_set(err, KCC_ERR_FORMAT,
                    "%s:%ld: no column %s (a target) in the header, though the target %s is there",
                    path, h->line, what, other);
         goto done;
     }
     if (t.nrecords < 2) {
-        st = failf(err, KCC_ERR_FORMAT, "%s: no data rows after the header", path);
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: no data rows after the header", path);
         goto done;
     }
     if ((st = check_counts(&t, h->count, path, err)))
@@ -1417,9 +1403,9 @@ static cJSON *exact_number(double v, char point)
 kcc_status kcc_preprocessing_save(const kcc_preprocessing *pp, const char *path, kcc_error *err)
 {
     if (!pp || !path)
-        return failf(err, KCC_ERR_INVALID, "kcc_preprocessing_save: a NULL argument");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_preprocessing_save: a NULL argument");
     if (pp->ncolumns <= 0 || !pp->columns)
-        return failf(err, KCC_ERR_INVALID, "%s: the preprocessing to save is empty", path);
+        return kcc_error_set(err, KCC_ERR_INVALID, "%s: the preprocessing to save is empty", path);
     char point = decimal_point();
     cJSON *root = cJSON_CreateObject();
     int ok = root != NULL;
@@ -1487,7 +1473,7 @@ kcc_status kcc_preprocessing_save(const kcc_preprocessing *pp, const char *path,
     if (!f) {
         int e = errno;
         cJSON_free(text);
-        return failf(err, KCC_ERR_IO, "%s: cannot create: %s", path, strerror(e));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot create: %s", path, strerror(e));
     }
     size_t len = strlen(text);
     int wrote = fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF;
@@ -1498,7 +1484,7 @@ kcc_status kcc_preprocessing_save(const kcc_preprocessing *pp, const char *path,
         e = errno;
     }
     if (!wrote)
-        return failf(err, KCC_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     return KCC_OK;
 }
 
@@ -1697,7 +1683,7 @@ static kcc_status load_column(kcc_column *c, const cJSON *o, int scaled, const c
 kcc_status kcc_preprocessing_load(kcc_preprocessing *pp, const char *path, kcc_error *err)
 {
     if (!pp || !path)
-        return failf(err, KCC_ERR_INVALID, "kcc_preprocessing_load: a NULL argument");
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_preprocessing_load: a NULL argument");
     memset(pp, 0, sizeof *pp);
     char *text = NULL;
     size_t len = 0;
@@ -1720,7 +1706,7 @@ kcc_status kcc_preprocessing_load(kcc_preprocessing *pp, const char *path, kcc_e
             }
         }
         free(text);
-        return failf(err, KCC_ERR_FORMAT, "%s:%ld:%ld: not valid JSON", path, line, col);
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s:%ld:%ld: not valid JSON", path, line, col);
     }
     free(text);
 

@@ -57,21 +57,6 @@
 
 /* ---- errors and text buffers -------------------------------------------- */
 
-static kcc_status failf(kcc_error *err, kcc_status st, const char *fmt, ...)
-    KCC_PRINTF_LIKE(3, 4);
-
-static kcc_status failf(kcc_error *err, kcc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->status = st;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 /* A growing string; oom is set (and further additions ignored) when memory
  * runs out, so that callers check once at the end. */
 typedef struct sbuf {
@@ -341,7 +326,7 @@ static kcc_status write_atomic(const char *path, const char *data, size_t len, k
     size_t tmpsize = strlen(path) + 64;
     char *tmp = malloc(tmpsize);
     if (!tmp)
-        return failf(err, KCC_ERR_NOMEM, "%s: out of memory", path);
+        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
     /* O_EXCL with a per-process name: no global state, no race with other
      * threads or processes, and permissions from the umask as for any new
      * file. */
@@ -355,7 +340,7 @@ static kcc_status write_atomic(const char *path, const char *data, size_t len, k
     if (fd < 0) {
         int e = errno;
         free(tmp);
-        return failf(err, KCC_ERR_IO, "%s: cannot create: %s%s", path, strerror(e),
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot create: %s%s", path, strerror(e),
                      e == ENOENT ? " (does the directory exist?)" : "");
     }
     int e = 0;
@@ -377,13 +362,13 @@ static kcc_status write_atomic(const char *path, const char *data, size_t len, k
     if (e) {
         unlink(tmp);
         free(tmp);
-        return failf(err, KCC_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     }
     if (rename(tmp, path) != 0) {
         e = errno;
         unlink(tmp);
         free(tmp);
-        return failf(err, KCC_ERR_IO, "%s: cannot replace: %s", path, strerror(e));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot replace: %s", path, strerror(e));
     }
     free(tmp);
     return KCC_OK;
@@ -411,40 +396,40 @@ static int epoch_of(const kcc_history *h, int row)
 static kcc_status check_history(const kcc_history *h, int for_csv, kcc_error *err)
 {
     if (!h)
-        return failf(err, KCC_ERR_INVALID, "history: no history (NULL)");
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: no history (NULL)");
     if (h->nkeys < 0 || h->nkeys > KCC_MAX_KEYS)
-        return failf(err, KCC_ERR_INVALID, "history: nkeys is %d (expected 0 to %d)",
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: nkeys is %d (expected 0 to %d)",
                      h->nkeys, KCC_MAX_KEYS);
     if (h->epochs < 0)
-        return failf(err, KCC_ERR_INVALID, "history: epochs is %d", h->epochs);
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: epochs is %d", h->epochs);
     if (h->epochs > 0 && h->nkeys > 0 && !h->values)
-        return failf(err, KCC_ERR_INVALID, "history: values is NULL for %d epochs",
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: values is NULL for %d epochs",
                      h->epochs);
     for (int k = 0; k < h->nkeys; k++) {
         const char *key = h->keys[k];
         if (!memchr(key, '\0', sizeof h->keys[k]))
-            return failf(err, KCC_ERR_INVALID,
+            return kcc_error_set(err, KCC_ERR_INVALID,
                          "history: key %d is not a string of at most %d bytes", k,
                          (int)sizeof h->keys[k] - 1);
         if (!key[0])
-            return failf(err, KCC_ERR_INVALID, "history: key %d is empty", k);
+            return kcc_error_set(err, KCC_ERR_INVALID, "history: key %d is empty", k);
         if (!for_csv)
             continue;
         char shown[64];
         show(shown, sizeof shown, key, strlen(key));
         if (strcmp(key, "epoch") == 0)
-            return failf(err, KCC_ERR_INVALID,
+            return kcc_error_set(err, KCC_ERR_INVALID,
                          "history: key %d is \"epoch\", the name of the CSV file's first column",
                          k);
         for (int j = 0; j < k; j++)
             if (strcmp(h->keys[j], key) == 0)
-                return failf(err, KCC_ERR_INVALID, "history: key \"%s\" appears twice (%d and %d)",
+                return kcc_error_set(err, KCC_ERR_INVALID, "history: key \"%s\" appears twice (%d and %d)",
                              shown, j, k);
     }
     if (for_csv && h->epoch)
         for (int r = 0; r < h->epochs; r++)
             if (h->epoch[r] < 0)
-                return failf(err, KCC_ERR_INVALID,
+                return kcc_error_set(err, KCC_ERR_INVALID,
                              "history: epoch[%d] is %d (epoch numbers start at 0)", r,
                              h->epoch[r]);
     return KCC_OK;
@@ -471,7 +456,7 @@ static void csv_field(sbuf *b, const char *s)
 kcc_status kcc_history_write_csv(const kcc_history *h, const char *path, kcc_error *err)
 {
     if (!path)
-        return failf(err, KCC_ERR_INVALID, "history: no file name (NULL)");
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: no file name (NULL)");
     kcc_status st = check_history(h, 1, err);
     if (st != KCC_OK)
         return st;
@@ -503,7 +488,7 @@ kcc_status kcc_history_write_csv(const kcc_history *h, const char *path, kcc_err
     }
     if (b.oom) {
         free(b.p);
-        return failf(err, KCC_ERR_NOMEM, "%s: out of memory", path);
+        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
     }
     st = write_atomic(path, b.p, b.len, err);
     free(b.p);
@@ -543,7 +528,7 @@ static int csv_fail(csv_reader *r, long line, long col, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(what, sizeof what, fmt, ap);
         va_end(ap);
-        failf(r->err, KCC_ERR_FORMAT, "%s:%ld:%ld: %s", r->path, line, col, what);
+        kcc_error_set(r->err, KCC_ERR_FORMAT, "%s:%ld:%ld: %s", r->path, line, col, what);
     }
     return -1;
 }
@@ -551,7 +536,7 @@ static int csv_fail(csv_reader *r, long line, long col, const char *fmt, ...)
 static int csv_oom(csv_reader *r)
 {
     r->status = KCC_ERR_NOMEM;
-    failf(r->err, KCC_ERR_NOMEM, "%s: out of memory", r->path);
+    kcc_error_set(r->err, KCC_ERR_NOMEM, "%s: out of memory", r->path);
     return -1;
 }
 
@@ -801,14 +786,14 @@ static int read_row(csv_reader *r, kcc_history *h)
 kcc_status kcc_history_read_csv(kcc_history *h, const char *path, kcc_error *err)
 {
     if (!h)
-        return failf(err, KCC_ERR_INVALID, "history: no history to read into (NULL)");
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: no history to read into (NULL)");
     memset(h, 0, sizeof *h);
     if (!path)
-        return failf(err, KCC_ERR_INVALID, "history: no file name (NULL)");
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: no file name (NULL)");
 
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return failf(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     sbuf data = {0};
     char chunk[8192];
     size_t got;
@@ -818,11 +803,11 @@ kcc_status kcc_history_read_csv(kcc_history *h, const char *path, kcc_error *err
     fclose(fp);
     if (read_errno) {
         free(data.p);
-        return failf(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(read_errno));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(read_errno));
     }
     if (data.oom) {
         free(data.p);
-        return failf(err, KCC_ERR_NOMEM, "%s: out of memory", path);
+        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
     }
 
     csv_reader r;
@@ -1458,7 +1443,7 @@ kcc_status kcc_plot_svg(const kcc_history *h, const char *path, const char *titl
                         kcc_error *err)
 {
     if (!path)
-        return failf(err, KCC_ERR_INVALID, "history: no file name (NULL)");
+        return kcc_error_set(err, KCC_ERR_INVALID, "history: no file name (NULL)");
     kcc_status st = check_history(h, 0, err);
     if (st != KCC_OK)
         return st;
@@ -1527,7 +1512,7 @@ kcc_status kcc_plot_svg(const kcc_history *h, const char *path, const char *titl
     sb_add(&b, "</svg>\n");
     if (b.oom) {
         free(b.p);
-        return failf(err, KCC_ERR_NOMEM, "%s: out of memory", path);
+        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
     }
     st = write_atomic(path, b.p, b.len, err);
     free(b.p);

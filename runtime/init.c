@@ -13,15 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static kcc_status fail(kcc_error *err, kcc_status st, const char *msg)
-{
-    if (err) {
-        err->status = st;
-        snprintf(err->message, sizeof err->message, "%s", msg);
-    }
-    return st;
-}
-
 void kcc_init_defaults(kcc_initializer *init, kcc_init_kind kind)
 {
     init->kind = kind;
@@ -85,7 +76,7 @@ static kcc_status orthogonal(double *out, double gain, const long *shape,
                              int rank, kcc_rng *rng, kcc_error *err)
 {
     if (rank < 2)
-        return fail(err, KCC_ERR_INVALID,
+        return kcc_error_set(err, KCC_ERR_INVALID, "%s",
                     "the orthogonal initializer needs a weight of rank 2 or more");
     long nrows = 1;
     for (int i = 0; i < rank - 1; i++)
@@ -95,7 +86,7 @@ static kcc_status orthogonal(double *out, double gain, const long *shape,
     long n = nrows > ncols ? ncols : nrows;
     double *q = malloc(sizeof *q * (size_t)(m * n + 1));
     if (!q)
-        return fail(err, KCC_ERR_NOMEM, "out of memory in the orthogonal initializer");
+        return kcc_error_set(err, KCC_ERR_NOMEM, "out of memory in the orthogonal initializer");
     for (long i = 0; i < m * n; i++) /* row-major m x n */
         q[i] = kcc_rng_normal(rng);
     for (long j = 0; j < n; j++) {
@@ -185,18 +176,18 @@ kcc_status kcc_init_fill(double *out, const kcc_initializer *init,
             return KCC_OK;
         }
         }
-        return fail(err, KCC_ERR_INVALID, "unknown distribution");
+        return kcc_error_set(err, KCC_ERR_INVALID, "unknown distribution");
     }
     case KCC_INIT_ORTHOGONAL:
         return orthogonal(out, init->a, shape, rank, rng, err);
     case KCC_INIT_IDENTITY:
         if (rank != 2)
-            return fail(err, KCC_ERR_INVALID,
+            return kcc_error_set(err, KCC_ERR_INVALID, "%s",
                         "the identity initializer needs a 2-D weight");
         for (long r = 0; r < shape[0]; r++)
             for (long c = 0; c < shape[1]; c++)
                 out[r * shape[1] + c] = r == c ? init->a : 0.0;
         return KCC_OK;
     }
-    return fail(err, KCC_ERR_INVALID, "unknown initializer");
+    return kcc_error_set(err, KCC_ERR_INVALID, "unknown initializer");
 }

@@ -52,6 +52,14 @@ typedef struct kcc_error {
     char message[512];
 } kcc_error;
 
+/* Fills err (when not NULL) with status and a printf-style message, and
+ * returns status: the runtime's one way of reporting, usable by callers. */
+kcc_status kcc_error_set(kcc_error *err, kcc_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* ---- random numbers ----------------------------------------------------- */
 
 /* xoshiro256** seeded through splitmix64: the same seed gives the same

@@ -23,23 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static kcc_status fail(kcc_error *err, kcc_status st, const char *fmt, ...);
-
-static kcc_status fail(kcc_error *err, kcc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->status = st;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 static const char *const loss_names[] = {
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error", "huber",
@@ -200,13 +183,13 @@ static kcc_status write_all(const char *dir, Blob *blobs, int n, kcc_error *err)
     int made = 0;
     kcc_status st = KCC_OK;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return fail(err, KCC_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
     for (int i = 0; i < n && st == KCC_OK; i++) {
         snprintf(final[i], sizeof final[i], "%s/%s", dir, blobs[i].name);
         snprintf(tmp[i], sizeof tmp[i], "%s/.%s.XXXXXX", dir, blobs[i].name);
         int fd = mkstemp(tmp[i]);
         if (fd < 0) {
-            st = fail(err, KCC_ERR_IO, "%s: cannot create: %s", final[i], strerror(errno));
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot create: %s", final[i], strerror(errno));
             break;
         }
         made = i + 1;
@@ -215,20 +198,20 @@ static kcc_status write_all(const char *dir, Blob *blobs, int n, kcc_error *err)
         while (left > 0) {
             ssize_t w = write(fd, p, left);
             if (w <= 0) {
-                st = fail(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
+                st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
                 break;
             }
             p += w;
             left -= (size_t)w;
         }
         if (st == KCC_OK && (fsync(fd) != 0 || fchmod(fd, 0644) != 0))
-            st = fail(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
         if (close(fd) != 0 && st == KCC_OK)
-            st = fail(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
     }
     for (int i = 0; i < made; i++) {
         if (st == KCC_OK && rename(tmp[i], final[i]) != 0)
-            st = fail(err, KCC_ERR_IO, "%s: cannot replace: %s", final[i], strerror(errno));
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot replace: %s", final[i], strerror(errno));
         if (st != KCC_OK)
             unlink(tmp[i]);
     }
@@ -248,7 +231,7 @@ kcc_status kcc_model_save(const kcc_trainer *t, const char *dir, kcc_error *err)
         free(json);
         free(weights);
         free(state);
-        return fail(err, KCC_ERR_NOMEM, "out of memory saving the model");
+        return kcc_error_set(err, KCC_ERR_NOMEM, "out of memory saving the model");
     }
     put_floats(weights, t->params, def->param_count);
 
@@ -283,7 +266,7 @@ static kcc_status read_whole(const char *path, unsigned char **data, size_t *len
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, KCC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     unsigned char *buf = malloc(cap);
     size_t r;
@@ -301,10 +284,10 @@ static kcc_status read_whole(const char *path, unsigned char **data, size_t *len
     int bad = ferror(f);
     fclose(f);
     if (!buf)
-        return fail(err, KCC_ERR_NOMEM, "%s: out of memory", path);
+        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
     if (bad) {
         free(buf);
-        return fail(err, KCC_ERR_IO, "%s: cannot read", path);
+        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read", path);
     }
     *data = buf;
     *len = n;
@@ -323,7 +306,7 @@ kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err)
         return st;
     if (len != 4 * (size_t)def->param_count) {
         free(data);
-        return fail(err, KCC_ERR_FORMAT, "%s: %zu bytes, the model's %ld parameters need %ld",
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: %zu bytes, the model's %ld parameters need %ld",
                     path, len, def->param_count, 4 * def->param_count);
     }
     get_floats(t->params, data, def->param_count);
@@ -338,12 +321,12 @@ kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err)
     size_t slots = (size_t)o->nslots * (size_t)o->n;
     if (len < STATE_HEADER || memcmp(data, "KCCS", 4) != 0 || get32(data + 4) != 1) {
         free(data);
-        return fail(err, KCC_ERR_FORMAT, "%s: not a kcc training state", path);
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: not a kcc training state", path);
     }
     if (get64(data + 8) != (uint64_t)def->param_count || get32(data + 16) != (uint32_t)o->cfg.kind ||
         get32(data + 20) != (uint32_t)o->nslots || len != STATE_HEADER + 4 * slots) {
         free(data);
-        return fail(err, KCC_ERR_FORMAT, "%s: saved by a different model or optimizer (%s "
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: saved by a different model or optimizer (%s "
                     "parameters, optimizer %s)", path,
                     get64(data + 8) == (uint64_t)def->param_count ? "same" : "other",
                     get32(data + 16) == (uint32_t)o->cfg.kind ? "the same" : "another");

@@ -69,25 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) || defined(__clang__)
-#define KCC_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define KCC_PRINTF(f, a)
-#endif
-
 static const double kcc_pi = 3.14159265358979323846;
-
-static KCC_PRINTF(3, 4) kcc_status fail(kcc_error *err, kcc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->status = st;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
 
 /* ---- names and defaults ------------------------------------------------- */
 
@@ -151,14 +133,14 @@ void kcc_optimizer_defaults(kcc_optimizer_config *c, kcc_optimizer_kind kind)
 kcc_status kcc_optimizer_from_name(kcc_optimizer_config *c, const char *name, kcc_error *err)
 {
     if (!c || !name)
-        return fail(err, KCC_ERR_INVALID, "optimizer: no name given");
+        return kcc_error_set(err, KCC_ERR_INVALID, "optimizer: no name given");
     for (int i = 0; i < NOPTIMIZERS; i++) {
         if (same_ignoring_case(name, optimizer_names[i].name)) {
             kcc_optimizer_defaults(c, optimizer_names[i].kind);
             return KCC_OK;
         }
     }
-    return fail(err, KCC_ERR_INVALID,
+    return kcc_error_set(err, KCC_ERR_INVALID,
                 "unknown optimizer '%.200s': known optimizers are sgd, adam, adamw, rmsprop, "
                 "adagrad, adadelta, adamax and nadam (in any case: \"Adam\", \"RMSprop\")",
                 name);
@@ -223,7 +205,7 @@ static kcc_status check_schedule(const kcc_schedule *s, kcc_error *err)
     switch (s->kind) {
     case KCC_LR_CONSTANT:
         if (!finite(s->initial_learning_rate))
-            return fail(err, KCC_ERR_INVALID, "optimizer: learning_rate must be a finite number");
+            return kcc_error_set(err, KCC_ERR_INVALID, "optimizer: learning_rate must be a finite number");
         return KCC_OK;
     case KCC_LR_EXPONENTIAL_DECAY:
     case KCC_LR_INVERSE_TIME_DECAY:
@@ -232,38 +214,38 @@ static kcc_status check_schedule(const kcc_schedule *s, kcc_error *err)
                          : s->kind == KCC_LR_INVERSE_TIME_DECAY ? "InverseTimeDecay"
                                                                  : "CosineDecay";
         if (!finite(s->initial_learning_rate))
-            return fail(err, KCC_ERR_INVALID,
+            return kcc_error_set(err, KCC_ERR_INVALID,
                         "%s: initial_learning_rate must be a finite number", what);
         if (!(s->decay_steps > 0) || !finite(s->decay_steps))
-            return fail(err, KCC_ERR_INVALID, "%s: decay_steps must be > 0, got %g", what,
+            return kcc_error_set(err, KCC_ERR_INVALID, "%s: decay_steps must be > 0, got %g", what,
                         s->decay_steps);
         if (s->kind == KCC_LR_COSINE_DECAY ? !finite(s->alpha) : !finite(s->decay_rate))
-            return fail(err, KCC_ERR_INVALID, "%s: %s must be a finite number", what,
+            return kcc_error_set(err, KCC_ERR_INVALID, "%s: %s must be a finite number", what,
                         s->kind == KCC_LR_COSINE_DECAY ? "alpha" : "decay_rate");
         return KCC_OK;
     }
     case KCC_LR_PIECEWISE_CONSTANT_DECAY:
         if (s->nboundaries < 1 || s->nboundaries > KCC_MAX_BOUNDARIES)
-            return fail(err, KCC_ERR_INVALID,
+            return kcc_error_set(err, KCC_ERR_INVALID,
                         "PiecewiseConstantDecay: expected 1 to %d boundaries, got %d",
                         KCC_MAX_BOUNDARIES, s->nboundaries);
         for (int i = 0; i < s->nboundaries; i++) {
             if (!finite(s->boundaries[i]))
-                return fail(err, KCC_ERR_INVALID,
+                return kcc_error_set(err, KCC_ERR_INVALID,
                             "PiecewiseConstantDecay: boundaries[%d] is not a finite number", i);
             if (i > 0 && s->boundaries[i] < s->boundaries[i - 1])
-                return fail(err, KCC_ERR_INVALID,
+                return kcc_error_set(err, KCC_ERR_INVALID,
                             "PiecewiseConstantDecay: boundaries must not decrease "
                             "(boundaries[%d] = %g < boundaries[%d] = %g)",
                             i, s->boundaries[i], i - 1, s->boundaries[i - 1]);
         }
         for (int i = 0; i <= s->nboundaries; i++)
             if (!finite(s->values[i]))
-                return fail(err, KCC_ERR_INVALID,
+                return kcc_error_set(err, KCC_ERR_INVALID,
                             "PiecewiseConstantDecay: values[%d] is not a finite number", i);
         return KCC_OK;
     }
-    return fail(err, KCC_ERR_INVALID, "optimizer: unknown learning rate schedule kind %d",
+    return kcc_error_set(err, KCC_ERR_INVALID, "optimizer: unknown learning rate schedule kind %d",
                 (int)s->kind);
 }
 
@@ -290,7 +272,7 @@ static int slot_count(const kcc_optimizer_config *c)
 static kcc_status check_config(const kcc_optimizer_config *c, kcc_error *err)
 {
     if (slot_count(c) < 0)
-        return fail(err, KCC_ERR_INVALID, "optimizer: unknown optimizer kind %d", (int)c->kind);
+        return kcc_error_set(err, KCC_ERR_INVALID, "optimizer: unknown optimizer kind %d", (int)c->kind);
     kcc_status st = check_schedule(&c->learning_rate, err);
     if (st != KCC_OK)
         return st;
@@ -305,10 +287,10 @@ static kcc_status check_config(const kcc_optimizer_config *c, kcc_error *err)
     };
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
         if (!finite(numbers[i].v))
-            return fail(err, KCC_ERR_INVALID, "optimizer: %s must be a finite number",
+            return kcc_error_set(err, KCC_ERR_INVALID, "optimizer: %s must be a finite number",
                         numbers[i].name);
     if (c->kind == KCC_OPT_SGD && !(c->momentum >= 0.0 && c->momentum <= 1.0))
-        return fail(err, KCC_ERR_INVALID,
+        return kcc_error_set(err, KCC_ERR_INVALID,
                     "SGD: momentum must be a float between [0, 1], got %g", c->momentum);
     const struct {
         const char *name;
@@ -320,13 +302,13 @@ static kcc_status check_config(const kcc_optimizer_config *c, kcc_error *err)
     int nclips = 0;
     for (int i = 0; i < 3; i++) {
         if (!finite(clips[i].v) || clips[i].v < 0.0)
-            return fail(err, KCC_ERR_INVALID,
+            return kcc_error_set(err, KCC_ERR_INVALID,
                         "optimizer: %s must be a finite number >= 0 (0: off), got %g",
                         clips[i].name, clips[i].v);
         nclips += clips[i].v > 0.0;
     }
     if (nclips > 1)
-        return fail(err, KCC_ERR_INVALID,
+        return kcc_error_set(err, KCC_ERR_INVALID,
                     "optimizer: only one of clipnorm, clipvalue and global_clipnorm can be set "
                     "(got clipnorm=%g, clipvalue=%g, global_clipnorm=%g)",
                     c->clipnorm, c->clipvalue, c->global_clipnorm);
@@ -339,20 +321,20 @@ kcc_status kcc_optimizer_init(kcc_optimizer *opt, const kcc_optimizer_config *cf
                               kcc_error *err)
 {
     if (!opt || !cfg)
-        return fail(err, KCC_ERR_INVALID, "optimizer: no optimizer or configuration given");
+        return kcc_error_set(err, KCC_ERR_INVALID, "optimizer: no optimizer or configuration given");
     memset(opt, 0, sizeof *opt);
     if (n < 0)
-        return fail(err, KCC_ERR_INVALID, "optimizer: parameter count must be >= 0, got %ld", n);
+        return kcc_error_set(err, KCC_ERR_INVALID, "optimizer: parameter count must be >= 0, got %ld", n);
     kcc_status st = check_config(cfg, err);
     if (st != KCC_OK)
         return st;
     int nslots = slot_count(cfg);
     if (nslots > 0 && n > 0) {
         if ((size_t)n > (size_t)-1 / sizeof(float) / (size_t)nslots)
-            return fail(err, KCC_ERR_NOMEM, "optimizer: out of memory for %ld parameters", n);
+            return kcc_error_set(err, KCC_ERR_NOMEM, "optimizer: out of memory for %ld parameters", n);
         opt->slots = calloc((size_t)nslots * (size_t)n, sizeof(float));
         if (!opt->slots)
-            return fail(err, KCC_ERR_NOMEM,
+            return kcc_error_set(err, KCC_ERR_NOMEM,
                         "optimizer: out of memory for %d slots of %ld parameters", nslots, n);
     }
     opt->cfg = *cfg;

@@ -20,23 +20,6 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static kcc_status fail(kcc_error *err, kcc_status st, const char *fmt, ...);
-
-static kcc_status fail(kcc_error *err, kcc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->status = st;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 static double now(void)
 {
     struct timespec ts;
@@ -73,10 +56,10 @@ kcc_status kcc_trainer_init(kcc_trainer *t, const kcc_model_def *def,
 {
     memset(t, 0, sizeof *t);
     if (def->abi != KCC_ABI)
-        return fail(err, KCC_ERR_INVALID, "the model was compiled for runtime ABI %d, this "
+        return kcc_error_set(err, KCC_ERR_INVALID, "the model was compiled for runtime ABI %d, this "
                     "runtime is ABI %d: compile it again", def->abi, KCC_ABI);
     if (nmetrics > KCC_MAX_METRICS)
-        return fail(err, KCC_ERR_INVALID, "at most %d metrics", KCC_MAX_METRICS);
+        return kcc_error_set(err, KCC_ERR_INVALID, "at most %d metrics", KCC_MAX_METRICS);
     t->def = def;
     t->loss = *loss;
     t->fused = kcc_loss_fuses(loss, def->final_act);
@@ -92,7 +75,7 @@ kcc_status kcc_trainer_init(kcc_trainer *t, const kcc_model_def *def,
     if (!t->params || !t->grads || !t->work || !t->x || !t->y || !t->logits || !t->dy ||
         !t->targets) {
         kcc_trainer_free(t);
-        return fail(err, KCC_ERR_NOMEM, "out of memory for the trainer's buffers");
+        return kcc_error_set(err, KCC_ERR_NOMEM, "out of memory for the trainer's buffers");
     }
     memcpy(t->params, def->initial_params, sizeof *t->params * (size_t)def->param_count);
     kcc_status st = kcc_optimizer_init(&t->optimizer, optimizer, def->param_count, err);
@@ -171,12 +154,12 @@ static kcc_status check_data(const kcc_trainer *t, const kcc_dataset *d, const c
                              int need_targets, kcc_error *err)
 {
     if (d->x_size != t->def->input_size)
-        return fail(err, KCC_ERR_INVALID, "%s: %ld values a sample, the model takes %ld", what,
+        return kcc_error_set(err, KCC_ERR_INVALID, "%s: %ld values a sample, the model takes %ld", what,
                     d->x_size, t->def->input_size);
     if (need_targets && !d->y)
-        return fail(err, KCC_ERR_INVALID, "%s: no targets", what);
+        return kcc_error_set(err, KCC_ERR_INVALID, "%s: no targets", what);
     if (need_targets && d->y_size != target_size(t))
-        return fail(err, KCC_ERR_INVALID, "%s: %ld target values a sample, the model and loss "
+        return kcc_error_set(err, KCC_ERR_INVALID, "%s: %ld target values a sample, the model and loss "
                     "need %ld", what, d->y_size, target_size(t));
     return KCC_OK;
 }
@@ -312,10 +295,10 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
     if (st != KCC_OK)
         return st;
     if (o->batch_size < 1 || o->batch_size > def->max_batch)
-        return fail(err, KCC_ERR_INVALID, "batch_size %d: the model was compiled for batches of "
+        return kcc_error_set(err, KCC_ERR_INVALID, "batch_size %d: the model was compiled for batches of "
                     "1 to %d (kcc --train --batch-size)", o->batch_size, def->max_batch);
     if (o->validation_split < 0 || o->validation_split >= 1)
-        return fail(err, KCC_ERR_INVALID, "validation_split %g: expected a fraction in [0, 1)",
+        return kcc_error_set(err, KCC_ERR_INVALID, "validation_split %g: expected a fraction in [0, 1)",
                     o->validation_split);
 
     /* Keras's validation_split: the last fraction, before shuffling. */
@@ -332,7 +315,7 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
     if (vd && (st = check_data(t, vd, "validation data", 1, err)) != KCC_OK)
         return st;
     if (tr.n < 1)
-        return fail(err, KCC_ERR_INVALID, "fit: no training samples");
+        return kcc_error_set(err, KCC_ERR_INVALID, "fit: no training samples");
 
     /* History columns: loss, metrics, val_ of each, lr. */
     char key[48];
@@ -365,7 +348,7 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
         free(idx);
         free(row);
         free(evals);
-        return fail(err, KCC_ERR_NOMEM, "out of memory in fit");
+        return kcc_error_set(err, KCC_ERR_NOMEM, "out of memory in fit");
     }
     int first = o->initial_epoch >= 0 ? o->initial_epoch : t->epoch;
     long steps = (tr.n + o->batch_size - 1) / o->batch_size;
@@ -406,7 +389,7 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
             def->backward(t->params, t->grads, t->work, t->x, t->dy, n, t->fused);
             double reg = regularize(t, 1);
             if (o->terminate_on_nan && !isfinite(l + reg)) {
-                st = fail(err, KCC_ERR_NAN, "epoch %d, batch %ld: the loss is %g: training "
+                st = kcc_error_set(err, KCC_ERR_NAN, "epoch %d, batch %ld: the loss is %g: training "
                           "stopped (terminate_on_nan)", epoch + 1, step + 1, l + reg);
                 stop = 1;
                 break;
@@ -450,7 +433,7 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
         t->epoch = epoch + 1;
         double secs = now() - start;
         if (history_add(h, epoch, row, secs) != KCC_OK) {
-            st = fail(err, KCC_ERR_NOMEM, "out of memory for the history");
+            st = kcc_error_set(err, KCC_ERR_NOMEM, "out of memory for the history");
             break;
         }
         if (o->progress) {
