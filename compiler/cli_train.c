@@ -37,6 +37,7 @@ static const char fit_usage[] =
     "Data:\n"
     "  --target COLS          target columns (comma-separated)\n"
     "  --drop COLS            columns to ignore\n"
+    "  --features COLS        the feature columns (the others are ignored)\n"
     "  --label-encode COLS    categorical columns as 0, 1, ...\n"
     "  --one-hot COLS         categorical columns one-hot encoded\n"
     "  --drop-first           one-hot without the first category\n"
@@ -100,6 +101,7 @@ typedef struct Flag {
 static const Flag flags[] = {
     F("-o", 's', output), F("--title", 's', title),
     F("--target", 's', spec.target), F("--drop", 's', spec.drop),
+    F("--features", 's', spec.features),
     F("--label-encode", 's', spec.label_encode), F("--one-hot", 's', spec.one_hot),
     F("--drop-first", 'b', spec.drop_first), F("--scale", 'b', spec.scale),
     F("--images", 's', images), F("--labels", 's', labels),

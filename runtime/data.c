@@ -1145,6 +1145,39 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
             }
         }
     }
+    /* A feature list selects: every other column that is no target is
+     * dropped. */
+    name_list select = {NULL, 0};
+    if (!names_parse(&select, spec->features)) {
+        st = nomem(err, path);
+        goto fail;
+    }
+    for (int k = 0; k < select.count; k++) {
+        int i = 0;
+        while (i < nc && strcmp(pp->columns[i].name, select.names[k]) != 0)
+            i++;
+        char what[64];
+        describe(what, sizeof what, select.names[k]);
+        if (i == nc || roleby[i] >= 0) {
+            st = kcc_error_set(err, i == nc ? KCC_ERR_FORMAT : KCC_ERR_INVALID,
+                               i == nc ? "%s:%ld: the spec's features list names column %s, which "
+                                         "the header lacks"
+                                       : "%s:%ld: the spec makes column %s both a feature and "
+                                         "a target or dropped",
+                               path, h->line, what);
+            names_free(&select);
+            goto fail;
+        }
+    }
+    for (int i = 0; spec->features && i < nc; i++) {
+        int chosen = 0;
+        for (int k = 0; k < select.count; k++)
+            if (strcmp(pp->columns[i].name, select.names[k]) == 0)
+                chosen = 1;
+        if (!chosen && roleby[i] != 0)
+            roleby[i] = 1;
+    }
+    names_free(&select);
     for (int i = 0; i < nc; i++) {
         kcc_column *c = &pp->columns[i];
         c->use = roleby[i] == 0 ? KCC_COLUMN_TARGET

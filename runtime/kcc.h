@@ -398,6 +398,7 @@ typedef struct kcc_preprocessing {
 /* A column spec, as the command line takes it: comma-separated names. */
 typedef struct kcc_csv_spec {
     const char *target;         /* target columns (required for training) */
+    const char *features;       /* the feature columns, others dropped; NULL: all */
     const char *drop;           /* ignored columns */
     const char *label_encode;   /* categorical columns encoded as 0..k-1 */
     const char *one_hot;        /* categorical columns one-hot encoded */

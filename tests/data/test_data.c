@@ -243,6 +243,35 @@ TEST(one_hot_without_drop_first_keeps_every_category)
     kcc_preprocessing_free(&pp);
 }
 
+TEST(a_features_list_selects_columns_and_drops_the_rest)
+{
+    char p[512];
+    FIXTURE(p, "people.csv");
+    kcc_csv_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.target = "bought";
+    spec.features = "sex, age";
+    spec.label_encode = "sex";
+    kcc_dataset d;
+    kcc_preprocessing pp;
+    kcc_error err;
+    REQUIRE(kcc_csv_load(&d, &pp, p, &spec, &err) == KCC_OK);
+    CHECK_INT(d.x_size, 2);
+    CHECK_INT(d.y_size, 1);
+    int dropped = 0;
+    for (int i = 0; i < pp.ncolumns; i++)
+        dropped += pp.columns[i].use == KCC_COLUMN_DROP;
+    CHECK_INT(dropped, pp.ncolumns - 3);
+    kcc_dataset_free(&d);
+    kcc_preprocessing_free(&pp);
+    spec.features = "sex, bought";
+    CHECK(kcc_csv_load(&d, &pp, p, &spec, &err) == KCC_ERR_INVALID);
+    CHECK_CONTAINS(err.message, "both a feature and a target or dropped");
+    spec.features = "height";
+    CHECK(kcc_csv_load(&d, &pp, p, &spec, &err) == KCC_ERR_FORMAT);
+    CHECK_CONTAINS(err.message, "the spec's features list names column 'height'");
+}
+
 TEST(a_categorical_target_is_encoded_and_keeps_every_class)
 {
     char p[512];
@@ -1369,6 +1398,7 @@ int main(int argc, char **argv)
         RUN(the_fixture_really_has_crlf_line_ends_and_no_final_line_end);
         RUN(people_csv_loads_with_quotes_crlf_blank_lines_and_categories);
         RUN(one_hot_without_drop_first_keeps_every_category);
+        RUN(a_features_list_selects_columns_and_drops_the_rest);
         RUN(a_categorical_target_is_encoded_and_keeps_every_class);
         RUN(a_byte_order_mark_is_skipped_and_spec_names_are_trimmed);
         RUN(no_target_gives_no_y_and_a_semicolon_delimiter_works);
