@@ -336,11 +336,14 @@ enum {
     OPF_VIEW = 1 << 1,        /* output is the input's memory (Reshape) */
     OPF_ACTIVATION = 1 << 2,  /* an activation: fusible into an epilogue */
     OPF_EPILOGUE = 1 << 3,    /* accepts fused activations (Dense) */
-    OPF_INPUT = 1 << 4        /* InputLayer */
+    OPF_INPUT = 1 << 4,       /* InputLayer */
+    OPF_OWN_ACTIVATION = 1 << 5 /* has an "activation" option of its own (Dense) */
 };
 
 struct Step;
 struct Emit;
+struct TStep;
+struct TEmit;
 
 /* One row per Keras layer type.  Adding a layer means: a template in
  * templates/, a row here, its functions in ops.c, and its tests. */
@@ -358,6 +361,12 @@ typedef struct OpDef {
     void (*emit)(struct Emit *e, const struct Step *s);
     /* Is the view a plain reinterpretation (no data movement)? */
     bool (*is_view)(const Model *m, const Layer *l);
+    /* Training: floats of scratch one step needs for a batch of that many
+     * samples (a dropout mask, batch statistics, ...); NULL for none. */
+    long (*train_aux)(const Model *m, const Layer *l, int batch);
+    /* Training: writes <fn>_forward and <fn>_backward with the standard
+     * signatures (see templates/train_dense.c.in); NULL: not trainable yet. */
+    void (*train_emit)(struct TEmit *te, const struct TStep *s);
 } OpDef;
 
 const OpDef *op_lookup(const char *class_name);
@@ -511,6 +520,36 @@ void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv
 bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res);
 
 /* ---- emit_train.c ------------------------------------------------------ */
+
+/* A step of the training code: a layer's op, an activation (a layer's or
+ * the activation of a Dense), or a copy (a model of views only). */
+typedef enum TKind { T_OP, T_ACT, T_COPY } TKind;
+
+typedef struct TStep {
+    TKind kind;
+    const Layer *layer;
+    Act act;                    /* T_ACT */
+    int in, out;                /* buffer ids; -1: the caller's input */
+    Shape in_shape, out_shape;  /* one sample */
+    long aux, aux_size;         /* its scratch in work: offset, floats */
+    const char *suffix;         /* "" or "_act" */
+} TStep;
+
+/* What an op's train_emit writes with. */
+typedef struct TEmit {
+    const Model *m;
+    StrBuf *out;
+    const long *param_offset;   /* [layer * MAX_PARAMS + k]: in the parameters */
+    bool act_used[ACT__COUNT];
+    bool grad_used[ACT__COUNT];
+    int batch;                  /* the largest batch */
+} TEmit;
+
+/* The offset of layer l's parameter k in the parameter array. */
+long train_param(const TEmit *te, const Layer *l, int k);
+/* Expands templates/<tmpl>.in for a step; FN, COMMENT and SIZE (floats of
+ * one output sample) come free, kv (NULL-terminated) adds. */
+void train_kernel(TEmit *te, const TStep *s, const char *tmpl, const char *const *kv);
 
 /* The model compiled for training (a kcc_model_def, see kcc.h) with up to
  * batch samples a call: source and header into res.  Reports what

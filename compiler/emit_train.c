@@ -20,18 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum TKind { T_DENSE, T_ACT, T_PRELU, T_DROPOUT, T_TRANSPOSE, T_COPY } TKind;
-
-typedef struct TStep {
-    TKind kind;
-    const Layer *layer;
-    Act act;                    /* T_ACT */
-    int in, out;                /* buffer ids; -1: the caller's input */
-    Shape in_shape, out_shape;  /* one sample */
-    long mask;                  /* T_DROPOUT: its mask in work */
-    const char *suffix;         /* "" or "_act": the second step of a Dense */
-} TStep;
-
 typedef struct TBuf {
     long size;                  /* floats a sample */
     long offset;                /* in work */
@@ -115,26 +103,24 @@ static TPlan *plan_training(Model *m, int batch)
             vbuf[l->output] = in;
             continue;
         }
+        if (!op->train_emit) {
+            layer_error(m, l, NULL, "training %s layers is not supported yet", op->name);
+            ok = false;
+            continue;
+        }
         TStep *s;
-        if (strcmp(op->name, "Dense") == 0) {
-            s = tstep(t, T_DENSE, l, in, ins, outs);
-            if (l->act.kind != ACT_LINEAR) {
+        if (op->flags & OPF_ACTIVATION) {
+            s = tstep(t, T_ACT, l, in, ins, outs);
+            s->act = l->act;
+        } else {
+            s = tstep(t, T_OP, l, in, ins, outs);
+            s->aux_size = op->train_aux ? op->train_aux(m, l, batch) : 0;
+            if ((op->flags & OPF_OWN_ACTIVATION) && l->act.kind != ACT_LINEAR) {
                 int z = s->out;
                 s = tstep(t, T_ACT, l, z, outs, outs);
                 s->act = l->act;
                 s->suffix = "_act";
             }
-        } else if (op->flags & OPF_ACTIVATION) {
-            s = tstep(t, T_ACT, l, in, ins, outs);
-            s->act = l->act;
-        } else if (strcmp(op->name, "PReLU") == 0) {
-            s = tstep(t, T_PRELU, l, in, ins, outs);
-        } else if (strcmp(op->name, "Dropout") == 0) {
-            s = tstep(t, T_DROPOUT, l, in, ins, outs);
-        } else if (strcmp(op->name, "Flatten") == 0) {
-            s = tstep(t, T_TRANSPOSE, l, in, ins, outs);
-        } else {
-            internal_error(__FILE__, __LINE__, op->name);
         }
         vbuf[l->output] = s->out;
     }
@@ -156,7 +142,7 @@ static TPlan *plan_training(Model *m, int batch)
      * its logits. */
     const TStep *last = &t->steps[t->nsteps - 1];
     t->final_act = KCC_FINAL_OTHER;
-    if (last->kind == T_DENSE)
+    if (last->kind == T_OP && (last->layer->op->flags & OPF_OWN_ACTIVATION))
         t->final_act = KCC_FINAL_LINEAR;
     if (last->kind == T_ACT && last->out == t->out_buf) {
         if (last->act.kind == ACT_LINEAR)
@@ -168,7 +154,7 @@ static TPlan *plan_training(Model *m, int batch)
     }
     t->fused_final = t->final_act == KCC_FINAL_SIGMOID || t->final_act == KCC_FINAL_SOFTMAX;
 
-    /* Work: every step's output, dropout masks, two gradient regions. */
+    /* Work: every step's output, each step's scratch, two gradient regions. */
     long off = 0, largest = shape_count(&m->values[m->input].shape);
     for (int b = 0; b < t->nbufs; b++) {
         t->bufs[b].offset = off;
@@ -177,10 +163,8 @@ static TPlan *plan_training(Model *m, int batch)
             largest = t->bufs[b].size;
     }
     for (int i = 0; i < t->nsteps; i++) {
-        if (t->steps[i].kind == T_DROPOUT) {
-            t->steps[i].mask = off;
-            off += shape_count(&t->steps[i].out_shape) * batch;
-        }
+        t->steps[i].aux = off;
+        off += t->steps[i].aux_size;
     }
     t->grad[0] = off;
     t->grad[1] = off + largest * batch;
@@ -199,14 +183,6 @@ static void tplan_free(TPlan *t)
 
 /* ---- emission ---------------------------------------------------------- */
 
-typedef struct TEmit {
-    const TPlan *t;
-    StrBuf *out;
-    long *param_offset;         /* [layer * MAX_PARAMS + k] */
-    bool act_used[ACT__COUNT];
-    bool grad_used[ACT__COUNT];
-} TEmit;
-
 static const Dialect f32 = {"float", "f", "f", 9};
 
 static char *step_name(const TStep *s)
@@ -218,9 +194,9 @@ static void step_comment(StrBuf *sb, const TStep *s)
 {
     char *name = safe_text(s->layer->name), *type = safe_text(s->layer->type);
     char b1[128], b2[128];
-    const char *what = s->kind == T_DENSE ? "the linear part"
-                     : s->kind == T_ACT ? act_def(s->act.kind)->label
-                     : s->kind == T_COPY ? "a copy of the input" : "";
+    const char *what = s->kind == T_ACT ? act_def(s->act.kind)->label
+                     : s->kind == T_COPY ? "a copy of the input"
+                     : (s->layer->op->flags & OPF_OWN_ACTIVATION) ? "the linear part" : "";
     sb_printf(sb, "/* layer %d \"%s\" (%s)%s%s: %s -> %s */", s->layer->index, name, type,
               *what ? ", " : "", what, dims_str(&s->in_shape, b1, sizeof b1),
               dims_str(&s->out_shape, b2, sizeof b2));
@@ -232,6 +208,34 @@ static const char *num(char *buf, long v)
 {
     snprintf(buf, 32, "%ld", v);
     return buf;
+}
+
+long train_param(const TEmit *te, const Layer *l, int k)
+{
+    return te->param_offset[l->index * MAX_PARAMS + k];
+}
+
+void train_kernel(TEmit *te, const TStep *s, const char *tmpl, const char *const *kv)
+{
+    StrBuf comment = {0};
+    step_comment(&comment, s);
+    char *fn = step_name(s);
+    char size[32];
+    snprintf(size, sizeof size, "%ld", shape_count(&s->out_shape));
+    int n = 0;
+    while (kv[n])
+        n++;
+    const char **all = xmalloc(sizeof *all * (size_t)(n + 7));
+    memcpy(all, kv, sizeof *all * (size_t)n);
+    all[n] = "FN", all[n + 1] = fn;
+    all[n + 2] = "COMMENT", all[n + 3] = comment.data;
+    all[n + 4] = "SIZE", all[n + 5] = size;
+    all[n + 6] = NULL;
+    template_expand(te->out, template_get(tmpl), all);
+    sb_add(te->out, "\n");
+    free(all);
+    free(fn);
+    sb_free(&comment);
 }
 
 /* act(x) and its derivative's call, with the layer's constants. */
@@ -266,106 +270,45 @@ static void act_calls(TEmit *te, const Act *a, StrBuf *fwd, StrBuf *grad)
     sb_free(&args);
 }
 
-static void emit_step(TEmit *te, const TStep *s)
+/* The built-in steps: activations and the copy. */
+static void emit_builtin(TEmit *te, const TStep *s)
 {
-    const Layer *l = s->layer;
-    StrBuf comment = {0};
-    step_comment(&comment, s);
-    char *fn = step_name(s);
-    char b[8][32];
-    long size = shape_count(&s->out_shape);
+    char b[3][32];
     StrBuf x1 = {0}, x2 = {0};
     sb_add(&x1, "");
     sb_add(&x2, "");
-    const char *tmpl = NULL;
-    const char *kv[24] = {"FN", fn, "COMMENT", comment.data, "SIZE", num(b[0], size), NULL};
-    int k = 6;
-
-    switch (s->kind) {
-    case T_DENSE: {
-        long n = s->in_shape.dim[s->in_shape.rank - 1];
-        long koff = te->param_offset[l->index * MAX_PARAMS + 0];
-        if (l->use_bias) {
-            long boff = te->param_offset[l->index * MAX_PARAMS + 1];
-            sb_printf(&x1, "p[%ld + j]", boff);
-            sb_printf(&x2, "for (int j = 0; j < %ld; j++)\n    g[%ld + j] += dyr[j];", l->units,
-                      boff);
-        } else {
-            sb_add(&x1, "0.0f");
-        }
-        tmpl = "train_dense.c";
-        kv[k++] = "ROWS", kv[k++] = num(b[1], shape_count(&s->in_shape) / n);
-        kv[k++] = "IN", kv[k++] = num(b[2], n);
-        kv[k++] = "UNITS", kv[k++] = num(b[3], l->units);
-        kv[k++] = "KERNEL", kv[k++] = num(b[4], koff);
-        kv[k++] = "BIAS", kv[k++] = x1.data;
-        kv[k++] = "DBIAS", kv[k++] = x2.data;
-        break;
+    if (s->kind == T_COPY) {
+        const char *kv[] = {NULL};
+        train_kernel(te, s, "train_copy.c", kv);
+    } else if (act_def(s->act.kind)->along_axis) {
+        long outer = 1, inner = 1;
+        for (int i = 0; i < s->act.axis; i++)
+            outer *= s->out_shape.dim[i];
+        for (int i = s->act.axis + 1; i < s->out_shape.rank; i++)
+            inner *= s->out_shape.dim[i];
+        te->act_used[s->act.kind] = te->grad_used[s->act.kind] = true;
+        snprintf(b[0], 32, "%ld", outer);
+        snprintf(b[1], 32, "%ld", s->out_shape.dim[s->act.axis]);
+        snprintf(b[2], 32, "%ld", inner);
+        const char *kv[] = {"ACT_FN", act_def(s->act.kind)->fn, "OUTER", b[0], "N", b[1],
+                            "INNER", b[2], NULL};
+        train_kernel(te, s, "train_activation_axis.c", kv);
+    } else {
+        act_calls(te, &s->act, &x1, &x2);
+        const char *kv[] = {"ACT", x1.data, "DACT", x2.data, NULL};
+        train_kernel(te, s, "train_activation.c", kv);
     }
-    case T_ACT:
-        if (act_def(s->act.kind)->along_axis) {
-            long outer = 1, inner = 1;
-            for (int i = 0; i < s->act.axis; i++)
-                outer *= s->out_shape.dim[i];
-            for (int i = s->act.axis + 1; i < s->out_shape.rank; i++)
-                inner *= s->out_shape.dim[i];
-            te->act_used[s->act.kind] = te->grad_used[s->act.kind] = true;
-            tmpl = "train_activation_axis.c";
-            kv[k++] = "ACT_FN", kv[k++] = act_def(s->act.kind)->fn;
-            kv[k++] = "OUTER", kv[k++] = num(b[1], outer);
-            kv[k++] = "N", kv[k++] = num(b[2], s->out_shape.dim[s->act.axis]);
-            kv[k++] = "INNER", kv[k++] = num(b[3], inner);
-        } else {
-            act_calls(te, &s->act, &x1, &x2);
-            tmpl = "train_activation.c";
-            kv[k++] = "ACT", kv[k++] = x1.data;
-            kv[k++] = "DACT", kv[k++] = x2.data;
-        }
-        break;
-    case T_PRELU: {
-        /* alpha's index for element i of a sample, as in inference. */
-        long stride = 1, astride = 1;
-        bool any = false;
-        for (int d = s->in_shape.rank - 1; d >= 0; d--) {
-            long dim = s->in_shape.dim[d];
-            if (!(l->shared_axes & (1u << d)) && dim > 1) {
-                sb_printf(&x1, "%s(i / %ld %% %ld) * %ld", any ? " + " : "", stride, dim,
-                          astride);
-                any = true;
-                astride *= dim;
-            }
-            stride *= dim;
-        }
-        if (!any)
-            sb_add(&x1, "0");
-        tmpl = "train_prelu.c";
-        kv[k++] = "ALPHA", kv[k++] = num(b[1], te->param_offset[l->index * MAX_PARAMS + 0]);
-        kv[k++] = "AIDX", kv[k++] = x1.data;
-        break;
-    }
-    case T_DROPOUT:
-        tmpl = "train_dropout.c";
-        emit_literal(&x1, &f32, l->rate);
-        emit_literal(&x2, &f32, l->rate < 1 ? 1.0 / (1.0 - l->rate) : 0.0);
-        kv[k++] = "RATE", kv[k++] = x1.data;
-        kv[k++] = "SCALE", kv[k++] = x2.data;
-        break;
-    case T_TRANSPOSE:
-        tmpl = "train_transpose.c";
-        kv[k++] = "C", kv[k++] = num(b[1], s->in_shape.dim[0]);
-        kv[k++] = "S", kv[k++] = num(b[2], shape_count(&s->in_shape) / s->in_shape.dim[0]);
-        break;
-    case T_COPY:
-        tmpl = "train_copy.c";
-        break;
-    }
-    kv[k] = NULL;
-    template_expand(te->out, template_get(tmpl), kv);
-    sb_add(te->out, "\n");
-    free(fn);
-    sb_free(&comment);
     sb_free(&x1);
     sb_free(&x2);
+}
+
+/* A step's scratch: "work + offset", or NULL when it has none. */
+static const char *aux_expr(const TStep *s, char *out, size_t size)
+{
+    if (s->aux_size == 0)
+        return "NULL";
+    snprintf(out, size, "work + %ld", s->aux);
+    return out;
 }
 
 /* "x" for the caller's input, else "work + offset". */
@@ -379,42 +322,23 @@ static const char *buf_expr(const TPlan *t, int buf, char *out, size_t size)
 
 static void emit_forward(const TPlan *t, StrBuf *sb)
 {
-    char b1[64], b2[64];
-    bool uses_rng = false;
+    char b1[64], b2[64], b3[64];
     for (int i = 0; i < t->nsteps; i++) {
         const TStep *s = &t->steps[i];
         char *fn = step_name(s);
-        const char *in = buf_expr(t, s->in, b1, sizeof b1);
-        const char *out = buf_expr(t, s->out, b2, sizeof b2);
-        switch (s->kind) {
-        case T_DENSE:
-        case T_PRELU:
-            sb_printf(sb, "%s_forward(p, %s, %s, n);\n", fn, in, out);
-            break;
-        case T_DROPOUT:
-            sb_printf(sb, "%s_forward(%s, %s, work + %ld, n, training, rng);\n", fn, in, out,
-                      s->mask);
-            uses_rng = true;
-            break;
-        case T_ACT:
-        case T_TRANSPOSE:
-        case T_COPY:
-            sb_printf(sb, "%s_forward(%s, %s, n);\n", fn, in, out);
-            break;
-        }
+        sb_printf(sb, "%s_forward(p, %s, %s, %s, n, training, rng);\n", fn,
+                  buf_expr(t, s->in, b1, sizeof b1), buf_expr(t, s->out, b2, sizeof b2),
+                  aux_expr(s, b3, sizeof b3));
         free(fn);
     }
     long out_size = shape_count(&t->m->values[t->m->output].shape);
-    sb_printf(sb, "memcpy(y, work + %ld, sizeof *y * (size_t)n * %ld);\n",
-              t->bufs[t->out_buf].offset, out_size);
+    sb_printf(sb, "memcpy(y, work + %ld, sizeof *y * (size_t)n * %ld);", t->bufs[t->out_buf].offset,
+              out_size);
     if (t->fused_final) {
         const TStep *last = &t->steps[t->nsteps - 1];
-        sb_printf(sb, "if (logits)\n    memcpy(logits, work + %ld, sizeof *logits * (size_t)n * %ld);\n",
+        sb_printf(sb, "\nif (logits)\n    memcpy(logits, work + %ld, sizeof *logits * (size_t)n * %ld);",
                   t->bufs[last->in].offset, out_size);
     }
-    (void)uses_rng;
-    if (sb->len && sb->data[sb->len - 1] == '\n')
-        sb->data[--sb->len] = '\0';
 }
 
 static void emit_backward(const TPlan *t, StrBuf *sb)
@@ -426,23 +350,21 @@ static void emit_backward(const TPlan *t, StrBuf *sb)
         /* From the loss's dL/dlogits, the final activation is skipped. */
         const TStep *s = &t->steps[last];
         char *fn = step_name(s);
-        sb_printf(sb, "if (!from_logits) {\n    %s_backward(%s, %s, dy, work + %ld, n);\n"
+        sb_printf(sb, "if (!from_logits) {\n    %s_backward(p, g, %s, %s, %s, dy, work + %ld, n);\n"
                       "    d = work + %ld;\n}\n",
                   fn, buf_expr(t, s->in, b1, sizeof b1), buf_expr(t, s->out, b2, sizeof b2),
-                  t->grad[1], t->grad[1]);
+                  aux_expr(s, b3, sizeof b3), t->grad[1], t->grad[1]);
         free(fn);
         last--;
     }
     int toggle = 0;
-    bool any_dx = false;
     for (int i = last; i >= 0; i--) {
         const TStep *s = &t->steps[i];
-        bool has_params = s->kind == T_DENSE || s->kind == T_PRELU;
         char *fn = step_name(s);
+        bool has_params = s->kind == T_OP && s->layer->nparams > 0;
         if (s->in < 0 && !has_params) {
             /* Nothing to learn, nothing to pass on. */
-            if (s->kind != T_COPY)
-                sb_printf(sb, "(void)%s_backward;\n", fn);
+            sb_printf(sb, "(void)%s_backward;\n", fn);
             free(fn);
             continue;
         }
@@ -451,33 +373,15 @@ static void emit_backward(const TPlan *t, StrBuf *sb)
             snprintf(dx, sizeof dx, "NULL");
         else
             snprintf(dx, sizeof dx, "work + %ld", t->grad[toggle]);
-        const char *in = buf_expr(t, s->in, b1, sizeof b1);
-        switch (s->kind) {
-        case T_DENSE:
-        case T_PRELU:
-            sb_printf(sb, "%s_backward(p, g, %s, d, %s, n);\n", fn, in, dx);
-            break;
-        case T_ACT:
-            sb_printf(sb, "%s_backward(%s, %s, d, %s, n);\n", fn, in,
-                      buf_expr(t, s->out, b3, sizeof b3), dx);
-            break;
-        case T_DROPOUT:
-            sb_printf(sb, "%s_backward(work + %ld, d, %s, n);\n", fn, s->mask, dx);
-            break;
-        case T_TRANSPOSE:
-            sb_printf(sb, "%s_backward(d, %s, n);\n", fn, dx);
-            break;
-        case T_COPY:
-            break;
-        }
+        sb_printf(sb, "%s_backward(p, g, %s, %s, %s, d, %s, n);\n", fn,
+                  buf_expr(t, s->in, b1, sizeof b1), buf_expr(t, s->out, b2, sizeof b2),
+                  aux_expr(s, b3, sizeof b3), dx);
         if (s->in >= 0) {
             sb_printf(sb, "d = %s;\n", dx);
-            any_dx = true;
             toggle ^= 1;
         }
         free(fn);
     }
-    (void)any_dx;
     sb_add(sb, "(void)d;");
 }
 
@@ -505,7 +409,7 @@ static const char *const final_names[] = {
 
 static void emit_params(TEmit *te, StrBuf *sb, long count)
 {
-    const Model *m = te->t->m;
+    const Model *m = te->m;
     /* The values kcc compiled in: trained, or drawn from the initializers. */
     sb_printf(sb, "static const float initial_params[%ld] = {\n", count > 0 ? count : 1);
     long written = 0;
@@ -585,22 +489,31 @@ bool emit_train(Model *m, const EmitOptions *opt, int batch, EmitResult *res)
 
     TEmit te;
     memset(&te, 0, sizeof te);
-    te.t = t;
-    te.param_offset = xcalloc((size_t)m->nlayers * MAX_PARAMS, sizeof *te.param_offset);
+
+    long *offsets = xcalloc((size_t)m->nlayers * MAX_PARAMS, sizeof *offsets);
     long count = 0;
     for (int i = 0; i < m->nlayers; i++)
         for (int k = 0; k < m->layers[i].nparams; k++) {
-            te.param_offset[i * MAX_PARAMS + k] = count;
+            offsets[i * MAX_PARAMS + k] = count;
             count += shape_count(&m->layers[i].params[k].shape);
         }
+    te.param_offset = offsets;
+    te.m = m;
 
     StrBuf kernels = {0}, helpers = {0}, params = {0}, fwd = {0}, bwd = {0}, topo = {0};
     StrBuf map = {0};
     sb_add(&kernels, "");
     sb_add(&helpers, "");
     te.out = &kernels;
-    for (int i = 0; i < t->nsteps; i++)
-        emit_step(&te, &t->steps[i]);
+    te.m = m;
+    te.batch = batch;
+    for (int i = 0; i < t->nsteps; i++) {
+        const TStep *st = &t->steps[i];
+        if (st->kind == T_OP)
+            st->layer->op->train_emit(&te, st);
+        else
+            emit_builtin(&te, st);
+    }
     for (int k = 0; k < ACT__COUNT; k++) {
         const char *kv[] = {"T", "float", "F", "f", "L", "f", NULL};
         if (te.act_used[k] && act_def((ActKind)k)->body) {
@@ -633,10 +546,10 @@ bool emit_train(Model *m, const EmitOptions *opt, int batch, EmitResult *res)
         free(name);
     }
     for (int i = 0; i < t->nsteps; i++)
-        if (t->steps[i].kind == T_DROPOUT) {
+        if (t->steps[i].aux_size > 0) {
             char *name = step_name(&t->steps[i]);
-            sb_printf(&map, " *   [%ld, %ld) %s mask\n", t->steps[i].mask,
-                      t->steps[i].mask + shape_count(&t->steps[i].out_shape) * batch, name);
+            sb_printf(&map, " *   [%ld, %ld) %s scratch\n", t->steps[i].aux,
+                      t->steps[i].aux + t->steps[i].aux_size, name);
             free(name);
         }
     sb_printf(&map, " *   [%ld, %ld) and [%ld, %ld) gradients, alternately",
@@ -720,7 +633,7 @@ bool emit_train(Model *m, const EmitOptions *opt, int batch, EmitResult *res)
     free(model_line);
     free(source_name);
     free(header_base);
-    free(te.param_offset);
+    free(offsets);
     tplan_free(t);
     return true;
 }

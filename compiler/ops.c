@@ -33,6 +33,8 @@ static Param *find_param(Layer *l, const char *name)
     return NULL;
 }
 
+static void prelu_index(StrBuf *idx, const Layer *l, const Shape *in);
+
 static const char *num(char *buf, long v)
 {
     snprintf(buf, 32, "%ld", v);
@@ -320,29 +322,8 @@ static void prelu_emit(Emit *e, const Step *s)
 {
     const Layer *l = s->layer;
     const Shape *in = &e->plan->m->values[s->in].shape;
-    /* alpha's index for flat element i: the non-shared coordinates of i
-     * in alpha's (row-major) layout. */
     StrBuf idx = {0};
-    long stride = 1, astride = 1;
-    bool any = false;
-    for (int k = in->rank - 1; k >= 0; k--) {
-        long d = in->dim[k];
-        if (!(l->shared_axes & (1u << k)) && d > 1) {
-            if (any)
-                sb_add(&idx, " + ");
-            any = true;
-            if (stride == 1)
-                sb_printf(&idx, "(i %% %ld)", d);
-            else
-                sb_printf(&idx, "(i / %ld %% %ld)", stride, d);
-            if (astride != 1)
-                sb_printf(&idx, " * %ld", astride);
-            astride *= d;
-        }
-        stride *= d;
-    }
-    if (!any)
-        sb_add(&idx, "0");
+    prelu_index(&idx, l, in);
     char n[32];
     const char *kv[] = {
         "N", num(n, shape_count(in)),
@@ -499,27 +480,137 @@ static void copy_emit(Emit *e, const Step *s)
     emit_kernel(e, s, "copy.c", kv);
 }
 
-static const OpDef copy_op = {"(copy)", 0, NULL, NULL, NULL, copy_emit, NULL};
+static const OpDef copy_op = {"(copy)", 0, NULL, NULL, NULL, copy_emit, NULL, NULL, NULL};
 
 const OpDef *op_copy(void)
 {
     return &copy_op;
 }
 
+/* ---- training ----------------------------------------------------------- */
+
+static void dense_train(TEmit *te, const TStep *s)
+{
+    const Layer *l = s->layer;
+    long n = s->in_shape.dim[s->in_shape.rank - 1];
+    char b[4][32];
+    StrBuf bias = {0}, dbias = {0};
+    sb_add(&dbias, "");
+    if (l->use_bias) {
+        long boff = train_param(te, l, 1);
+        sb_printf(&bias, "p[%ld + j]", boff);
+        sb_printf(&dbias, "for (int j = 0; j < %ld; j++)\n    g[%ld + j] += dyr[j];", l->units, boff);
+    } else {
+        sb_add(&bias, "0.0f");
+    }
+    const char *kv[] = {
+        "ROWS", num(b[0], shape_count(&s->in_shape) / n),
+        "IN", num(b[1], n),
+        "UNITS", num(b[2], l->units),
+        "KERNEL", num(b[3], train_param(te, l, 0)),
+        "BIAS", bias.data,
+        "DBIAS", dbias.data,
+        NULL,
+    };
+    train_kernel(te, s, "train_dense.c", kv);
+    sb_free(&bias);
+    sb_free(&dbias);
+}
+
+/* alpha's index for element i of a sample: its non-shared coordinates. */
+static void prelu_index(StrBuf *idx, const Layer *l, const Shape *in)
+{
+    long stride = 1, astride = 1;
+    bool any = false;
+    for (int k = in->rank - 1; k >= 0; k--) {
+        long d = in->dim[k];
+        if (!(l->shared_axes & (1u << k)) && d > 1) {
+            if (any)
+                sb_add(idx, " + ");
+            any = true;
+            if (stride == 1)
+                sb_printf(idx, "(i %% %ld)", d);
+            else
+                sb_printf(idx, "(i / %ld %% %ld)", stride, d);
+            if (astride != 1)
+                sb_printf(idx, " * %ld", astride);
+            astride *= d;
+        }
+        stride *= d;
+    }
+    if (!any)
+        sb_add(idx, "0");
+}
+
+static void prelu_train(TEmit *te, const TStep *s)
+{
+    StrBuf idx = {0};
+    prelu_index(&idx, s->layer, &s->in_shape);
+    char b[32];
+    const char *kv[] = {"ALPHA", num(b, train_param(te, s->layer, 0)), "AIDX", idx.data, NULL};
+    train_kernel(te, s, "train_prelu.c", kv);
+    sb_free(&idx);
+}
+
+static long dropout_aux(const Model *m, const Layer *l, int batch)
+{
+    return shape_count(&m->values[l->output].shape) * batch; /* the mask */
+}
+
+static void dropout_train(TEmit *te, const TStep *s)
+{
+    const Layer *l = s->layer;
+    static const Dialect f32 = {"float", "f", "f", 9};
+    StrBuf rate = {0}, scale = {0};
+    emit_literal(&rate, &f32, l->rate);
+    emit_literal(&scale, &f32, l->rate < 1 ? 1.0 / (1.0 - l->rate) : 0.0);
+    const char *kv[] = {"RATE", rate.data, "SCALE", scale.data, NULL};
+    train_kernel(te, s, "train_dropout.c", kv);
+    sb_free(&rate);
+    sb_free(&scale);
+}
+
+static void flatten_train(TEmit *te, const TStep *s)
+{
+    char c[32], sp[32];
+    const char *kv[] = {
+        "C", num(c, s->in_shape.dim[0]),
+        "S", num(sp, shape_count(&s->in_shape) / s->in_shape.dim[0]),
+        NULL,
+    };
+    train_kernel(te, s, "train_transpose.c", kv);
+}
+
+/* Activation layers train as the built-in activation step. */
+static void activation_train(TEmit *te, const TStep *s)
+{
+    (void)te;
+    (void)s;
+    internal_error(__FILE__, __LINE__, "activation layers are built-in training steps");
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 static const OpDef ops[] = {
-    {"InputLayer", OPF_INPUT, input_parse, NULL, NULL, NULL, NULL},
-    {"Dense", OPF_EPILOGUE, dense_parse, dense_infer, dense_macs, dense_emit, NULL},
-    {"Activation", OPF_ACTIVATION, activation_parse, activation_infer, NULL, activation_emit, NULL},
-    {"ReLU", OPF_ACTIVATION, relu_parse, activation_infer, NULL, activation_emit, NULL},
-    {"LeakyReLU", OPF_ACTIVATION, leaky_relu_parse, activation_infer, NULL, activation_emit, NULL},
-    {"ELU", OPF_ACTIVATION, elu_parse, activation_infer, NULL, activation_emit, NULL},
-    {"Softmax", OPF_ACTIVATION, softmax_parse, activation_infer, NULL, activation_emit, NULL},
-    {"PReLU", OPF_EPILOGUE, prelu_parse, prelu_infer, NULL, prelu_emit, NULL},
-    {"Dropout", OPF_IDENTITY, dropout_parse, same_infer, NULL, NULL, NULL},
-    {"Flatten", OPF_VIEW, flatten_parse, flatten_infer, NULL, flatten_emit, flatten_is_view},
-    {"Reshape", OPF_VIEW, reshape_parse, reshape_infer, NULL, NULL, always_view},
+    {"InputLayer", OPF_INPUT, input_parse, NULL, NULL, NULL, NULL, NULL, NULL},
+    {"Dense", OPF_EPILOGUE | OPF_OWN_ACTIVATION, dense_parse, dense_infer, dense_macs, dense_emit,
+     NULL, NULL, dense_train},
+    {"Activation", OPF_ACTIVATION, activation_parse, activation_infer, NULL, activation_emit, NULL,
+     NULL, activation_train},
+    {"ReLU", OPF_ACTIVATION, relu_parse, activation_infer, NULL, activation_emit, NULL, NULL,
+     activation_train},
+    {"LeakyReLU", OPF_ACTIVATION, leaky_relu_parse, activation_infer, NULL, activation_emit, NULL,
+     NULL, activation_train},
+    {"ELU", OPF_ACTIVATION, elu_parse, activation_infer, NULL, activation_emit, NULL, NULL,
+     activation_train},
+    {"Softmax", OPF_ACTIVATION, softmax_parse, activation_infer, NULL, activation_emit, NULL, NULL,
+     activation_train},
+    {"PReLU", OPF_EPILOGUE, prelu_parse, prelu_infer, NULL, prelu_emit, NULL, NULL, prelu_train},
+    {"Dropout", OPF_IDENTITY, dropout_parse, same_infer, NULL, NULL, NULL, dropout_aux,
+     dropout_train},
+    {"Flatten", OPF_VIEW, flatten_parse, flatten_infer, NULL, flatten_emit, flatten_is_view, NULL,
+     flatten_train},
+    {"Reshape", OPF_VIEW, reshape_parse, reshape_infer, NULL, NULL, always_view, NULL, NULL},
 };
 
 const OpDef *op_lookup(const char *class_name)
