@@ -10,7 +10,15 @@
 //                                            model.to_json() writes it
 //   cases/<name>/keras3.json                 ... and as Keras 3 writes it
 //   cases/<name>/io.txt                      inputs and expected outputs
-// and cases.cmake, the list CMake turns into tests.
+// and cases.cmake, the list CMake turns into tests.  For every case whose
+// model trains deterministically (no dropout or noise, no hand patch),
+// io.txt also records one training step: TF.js's weights after one SGD
+// step (learning rate 0.1) on mean squared error against random targets
+// (lines step_t and step_w): the backward pass of every layer, checked by
+// tests/train/step.c.
+//
+// More cases come from cases_*.js beside this file: each exports
+// function (add, L, helpers) that adds its family's cases.
 //
 // Where TF.js deviates from Keras (../shared/KERAS-NOTES.md: ReLU's
 // negative_slope and threshold, ELU's alpha, Softmax's default axis, the
@@ -420,6 +428,22 @@ async function writeCase(c) {
       y.forEach((v, i) => { if (Math.abs(v - direct[i]) > 1e-6) throw new Error(`${c.name}: reload differs`); });
   }
 
+  // One SGD step with TF.js (the model's weights are saved already).
+  let step = null;
+  const random = model.layers.some(l => ['Dropout', 'GaussianNoise', 'GaussianDropout',
+    'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'AlphaDropout']
+    .includes(l.getClassName()) && !(l.rate === 0));
+  if (!c.patch && !c.quantize && !c.noStep && !random) {
+    const copy = model;
+    const outShape = copy.outputs[0].shape.slice(1);
+    const outSize = outShape.reduce((a, b) => a * b, 1);
+    const t = new Float32Array(n * outSize);
+    for (let i = 0; i < t.length; i++) t[i] = rand() * 2 - 1;
+    copy.compile({optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError'});
+    await copy.trainOnBatch(tf.tensor(x, [n, ...c.inShape]), tf.tensor(t, [n, ...outShape]));
+    step = {t, w: copy.weights.map(w => ({name: w.originalName || w.name, v: w.read().dataSync()}))};
+  }
+
   let topo = art.topology;
   if (c.edit) {
     topo = JSON.parse(JSON.stringify(topo));
@@ -472,9 +496,18 @@ async function writeCase(c) {
   lines.push(`samples ${n}`, `input ${inSize}`, `output ${outSize}`);
   lines.push('x ' + Array.from(x, fmt).join(' '));
   for (const f of formats) lines.push(`y ${f} ` + (f === 'keras3' ? y3 : y).map(fmt).join(' '));
+  if (step) {
+    lines.push('step_t ' + Array.from(step.t, fmt).join(' '));
+    for (const w of step.w) lines.push(`step_w ${w.name} ${w.v.length} ` + Array.from(w.v, fmt).join(' '));
+  }
   fs.writeFileSync(path.join(dir, 'io.txt'), lines.join('\n') + '\n');
   return formats;
 }
+
+// The families of cases in cases_*.js.
+const helpers = {seq, hardSigmoid2, hardSigmoid3};
+for (const f of fs.readdirSync(__dirname).filter(f => /^cases_.*\.js$/.test(f)).sort())
+  require(path.join(__dirname, f))(add, L, helpers);
 
 (async () => {
   fs.rmSync(OUT, {recursive: true, force: true});

@@ -12,6 +12,12 @@
  * parameters sitting on a kink (a ReLU input within h of zero), which are
  * counted and must be few.  With a final sigmoid or softmax, the gradient
  * from the logits (backward with from_logits) is checked the same way.
+ *
+ *   gradcheck --step io.txt
+ *
+ * checks one training step instead: SGD with learning rate 0.1 on mean
+ * squared error, from the case's inputs to its targets (step_t), must give
+ * TensorFlow.js's weights (step_w, by name) within 1e-5 relative.
  */
 #include KCC_HEADER
 
@@ -101,8 +107,119 @@ static int check(int logits)
     return bad == 0 && kinks <= np / 10 + 2;
 }
 
-int main(void)
+static char *read_text(const char *path)
 {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+/* The numbers after "key " at the start of a line (count of them). */
+static float *numbers_after(const char *text, const char *key, long count)
+{
+    size_t kn = strlen(key);
+    for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, key, kn) != 0 || p[kn] != ' ')
+            continue;
+        float *v = malloc(sizeof *v * (size_t)(count + 1));
+        const char *q = p + kn;
+        for (long i = 0; i < count; i++) {
+            char *end;
+            v[i] = strtof(q, &end);
+            if (end == q) {
+                free(v);
+                return NULL;
+            }
+            q = end;
+        }
+        return v;
+    }
+    return NULL;
+}
+
+static int step(const char *path)
+{
+    char *text = read_text(path);
+    if (!text) {
+        printf("cannot read %s\n", path);
+        return 1;
+    }
+    long n = strtol(strstr(text, "samples ") + 8, NULL, 10);
+    float *x = numbers_after(text, "x", n * def->input_size);
+    float *y = numbers_after(text, "step_t", n * def->output_size);
+    if (!x || !y || n > def->max_batch) {
+        printf("%s: no training step in it\n", path);
+        return 1;
+    }
+    kcc_optimizer_config sgd;
+    kcc_loss mse;
+    kcc_error err;
+    kcc_optimizer_from_name(&sgd, "sgd", &err);
+    sgd.learning_rate.initial_learning_rate = 0.1;
+    kcc_loss_from_name(&mse, "mean_squared_error", &err);
+    kcc_trainer t;
+    if (kcc_trainer_init(&t, def, &sgd, &mse, NULL, 0, 1, &err) != KCC_OK) {
+        printf("%s\n", err.message);
+        return 1;
+    }
+    kcc_dataset d = {n, def->input_size, def->output_size, x, y};
+    kcc_fit_options o;
+    kcc_fit_defaults(&o);
+    o.batch_size = (int)n;
+    o.shuffle = 0;
+    kcc_history h = {0};
+    if (kcc_fit(&t, &d, &o, &h, &err) != KCC_OK) {
+        printf("fit: %s\n", err.message);
+        return 1;
+    }
+    int bad = 0, weights = 0;
+    double worst = 0;
+    for (int k = 0; k < def->nparams; k++) {
+        const kcc_param_def *pd = &def->params[k];
+        char key[300];
+        snprintf(key, sizeof key, "step_w %s/%s %ld", pd->layer, pd->name, pd->size);
+        float *want = numbers_after(text, key, pd->size);
+        if (!want) {
+            printf("io.txt has no %s\n", key);
+            bad++;
+            continue;
+        }
+        weights++;
+        for (long i = 0; i < pd->size; i++) {
+            double got = t.params[pd->offset + i];
+            double e = fabs(got - want[i]) / fmax(1.0, fabs(want[i]));
+            if (e > worst)
+                worst = e;
+            if (e > 1e-5 && bad++ < 5)
+                printf("  %s/%s[%ld]: kcc %.9g, TF.js %.9g\n", pd->layer, pd->name, i, got,
+                       (double)want[i]);
+        }
+        free(want);
+    }
+    printf("one SGD step: %d weights, worst relative error %.2g, %d wrong\n", weights, worst, bad);
+    kcc_history_free(&h);
+    kcc_trainer_free(&t);
+    free(x);
+    free(y);
+    free(text);
+    return bad != 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--step") == 0)
+        return step(argv[2]);
     int ok = check(0);
     if (def->final_act == KCC_FINAL_SIGMOID || def->final_act == KCC_FINAL_SOFTMAX)
         ok = check(1) && ok;
