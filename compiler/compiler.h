@@ -230,6 +230,27 @@ typedef struct Layer {
     DataFormat format;          /* Flatten */
     double rate;                /* Dropout */
     unsigned shared_axes;       /* PReLU: bit i = sample axis i is shared */
+
+    /* Spatial layers (convolution, pooling, padding, upsampling): see
+     * spatial.c; format above is their data_format. */
+    int nspatial;               /* 1, 2 or 3 */
+    long filters;               /* convolutions: output channels */
+    int kernel[3];              /* kernel_size, or pool_size */
+    int strides[3];
+    int dilation[3];
+    int padding;                /* a Padding */
+    int groups;                 /* Conv: input channel groups */
+    int depth_multiplier;       /* DepthwiseConv2D, SeparableConv2D */
+    int output_padding[3];      /* Conv2DTranspose; -1 for none */
+    long pads[3][2];            /* ZeroPadding, Cropping: before and after */
+    int upsample[3];            /* UpSampling: size */
+    int interpolation;          /* UpSampling2D: 0 nearest, 1 bilinear */
+    bool keepdims;              /* global pooling */
+    /* BatchNormalization and the noise layers. */
+    int norm_axis;              /* the normalized axis of a sample */
+    double momentum, epsilon;
+    bool center, scale;
+    double stddev;              /* GaussianNoise */
     bool activity_regularizer;  /* set: training refuses it (not supported yet) */
     bool noise_shape;           /* Dropout's noise_shape set: likewise */
     int axis_raw;               /* Softmax: the axis as written */
@@ -361,6 +382,10 @@ typedef struct OpDef {
     void (*emit)(struct Emit *e, const struct Step *s);
     /* Is the view a plain reinterpretation (no data movement)? */
     bool (*is_view)(const Model *m, const Layer *l);
+    /* Inference: floats of scratch the kernel needs (im2col, ...), placed
+     * by the memory plan; the kernel then takes it as a third argument.
+     * NULL for none. */
+    long (*scratch)(const Model *m, const Layer *l);
     /* Training: floats of scratch one step needs for a batch of that many
      * samples (a dropout mask, batch statistics, ...); NULL for none. */
     long (*train_aux)(const Model *m, const Layer *l, int batch);
@@ -370,12 +395,39 @@ typedef struct OpDef {
 } OpDef;
 
 const OpDef *op_lookup(const char *class_name);
+/* The families of layers beyond ops.c's, each a table ended by a row
+ * without a name: convolutions (ops_conv.c), pooling, padding, cropping
+ * and upsampling (ops_pool.c), normalization and noise (ops_norm.c). */
+extern const OpDef conv_ops[], pool_ops[], norm_ops[];
 /* The op that copies a tensor (a model whose output is its input). */
 const OpDef *op_copy(void);
 /* Layer types kcc knows of but does not support yet, for messages. */
 bool op_known_unsupported(const char *class_name);
 /* A known layer type close to an unknown one ("Dence" -> "Dense"), or NULL. */
 const char *op_suggest(const char *class_name);
+
+/* ---- spatial.c --------------------------------------------------------- */
+
+typedef enum Padding { PAD_VALID, PAD_SAME, PAD_CAUSAL } Padding;
+
+/* A size option given as an integer or a list of n integers, each at least
+ * lo ("kernel_size", "strides"); def when absent.  Reports and returns
+ * false when malformed. */
+bool cfg_ints(CfgReader *r, const char *key, int n, const int *def, int lo, int *out);
+/* "padding": valid, same, and causal where allowed (Conv1D). */
+Padding cfg_padding(CfgReader *r, bool causal_ok);
+/* A sample's n spatial sizes (dims[3], 1 beyond n) and channels, in a
+ * format; reports a wrong rank. */
+bool spatial_of(Model *m, const Layer *l, const Shape *in, int n, DataFormat f, long *dims,
+                long *channels);
+/* The sample shape of n spatial sizes and channels in a format. */
+Shape spatial_shape(int n, const long *dims, long channels, DataFormat f);
+/* TensorFlow's output size along one axis, and the padding before and
+ * after it ("same": the odd one after; "causal": all before). */
+long conv_out(long in, int kernel, int stride, int dilation, Padding p, long *before, long *after);
+/* Index strides of a sample in a layout: *cs for the channel, ss[3] for
+ * the spatial axes (padded to three). */
+void layout_strides(int n, const long *dims, long channels, DataFormat f, long *cs, long *ss);
 
 /* ---- shape.c ----------------------------------------------------------- */
 
@@ -405,6 +457,7 @@ typedef struct Step {
     Shape eshape[MAX_EPILOGUE]; /* the shape each activation sees */
     int nepilogue;
     int in, out;                /* value ids */
+    int scratch;                /* buffer id of the op's scratch, or -1 */
 } Step;
 
 typedef enum BufKind { BUF_ARENA, BUF_INPUT, BUF_OUTPUT } BufKind;

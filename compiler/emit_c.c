@@ -511,8 +511,11 @@ bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res)
         sb_add(&body, "(void)arena;\n");
     for (int s = 0; s < p->nsteps; s++) {
         const Step *st = &p->steps[s];
-        sb_printf(&body, "%s(%s, %s);\n", emit_fn_name(st), buffer_expr(p, st->in, b1, sizeof b1),
+        sb_printf(&body, "%s(%s, %s", emit_fn_name(st), buffer_expr(p, st->in, b1, sizeof b1),
                   buffer_expr(p, st->out, b2, sizeof b2));
+        if (st->scratch >= 0)
+            sb_printf(&body, ", a + %ld", p->bufs[st->scratch].offset);
+        sb_add(&body, ");\n");
     }
     sb_add(&body, "return 0;");
 

@@ -37,6 +37,7 @@ static Step *new_step(Plan *p, const Layer *l, const OpDef *op, int in, int out)
     s->op = op;
     s->in = in;
     s->out = out;
+    s->scratch = -1;
     return s;
 }
 
@@ -91,6 +92,9 @@ Plan *fuse_model(Model *m)
         int outbuf = inplace ? inbuf : new_buffer(p, BUF_ARENA, outsize);
         p->value_buf[l->output] = outbuf;
         Step *s = new_step(p, l, op, l->input, l->output);
+        long scratch = op->scratch ? op->scratch(m, l) : 0;
+        if (scratch > 0)
+            s->scratch = new_buffer(p, BUF_ARENA, scratch);
         if (op->flags & OPF_ACTIVATION)
             add_act(s, l, &l->act, outshape);
         else if (strcmp(op->name, "Dense") == 0 && l->act.kind != ACT_LINEAR)
@@ -121,6 +125,8 @@ Plan *fuse_model(Model *m)
         if (bo->first < 0)
             bo->first = s;
         bo->last = s;
+        if (p->steps[s].scratch >= 0)
+            p->bufs[p->steps[s].scratch].first = p->bufs[p->steps[s].scratch].last = s;
     }
     return p;
 }

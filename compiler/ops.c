@@ -480,7 +480,7 @@ static void copy_emit(Emit *e, const Step *s)
     emit_kernel(e, s, "copy.c", kv);
 }
 
-static const OpDef copy_op = {"(copy)", 0, NULL, NULL, NULL, copy_emit, NULL, NULL, NULL};
+static const OpDef copy_op = {"(copy)", 0, NULL, NULL, NULL, copy_emit, NULL, NULL, NULL, NULL};
 
 const OpDef *op_copy(void)
 {
@@ -592,32 +592,41 @@ static void activation_train(TEmit *te, const TStep *s)
 /* ---- the table --------------------------------------------------------- */
 
 static const OpDef ops[] = {
-    {"InputLayer", OPF_INPUT, input_parse, NULL, NULL, NULL, NULL, NULL, NULL},
+    {"InputLayer", OPF_INPUT, input_parse, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     {"Dense", OPF_EPILOGUE | OPF_OWN_ACTIVATION, dense_parse, dense_infer, dense_macs, dense_emit,
-     NULL, NULL, dense_train},
+     NULL, NULL, NULL, dense_train},
     {"Activation", OPF_ACTIVATION, activation_parse, activation_infer, NULL, activation_emit, NULL,
-     NULL, activation_train},
+     NULL, NULL, activation_train},
     {"ReLU", OPF_ACTIVATION, relu_parse, activation_infer, NULL, activation_emit, NULL, NULL,
-     activation_train},
-    {"LeakyReLU", OPF_ACTIVATION, leaky_relu_parse, activation_infer, NULL, activation_emit, NULL,
      NULL, activation_train},
-    {"ELU", OPF_ACTIVATION, elu_parse, activation_infer, NULL, activation_emit, NULL, NULL,
+    {"LeakyReLU", OPF_ACTIVATION, leaky_relu_parse, activation_infer, NULL, activation_emit, NULL,
+     NULL, NULL, activation_train},
+    {"ELU", OPF_ACTIVATION, elu_parse, activation_infer, NULL, activation_emit, NULL, NULL, NULL,
      activation_train},
     {"Softmax", OPF_ACTIVATION, softmax_parse, activation_infer, NULL, activation_emit, NULL, NULL,
-     activation_train},
-    {"PReLU", OPF_EPILOGUE, prelu_parse, prelu_infer, NULL, prelu_emit, NULL, NULL, prelu_train},
-    {"Dropout", OPF_IDENTITY, dropout_parse, same_infer, NULL, NULL, NULL, dropout_aux,
+     NULL, activation_train},
+    {"PReLU", OPF_EPILOGUE, prelu_parse, prelu_infer, NULL, prelu_emit, NULL, NULL, NULL,
+     prelu_train},
+    {"Dropout", OPF_IDENTITY, dropout_parse, same_infer, NULL, NULL, NULL, NULL, dropout_aux,
      dropout_train},
     {"Flatten", OPF_VIEW, flatten_parse, flatten_infer, NULL, flatten_emit, flatten_is_view, NULL,
-     flatten_train},
-    {"Reshape", OPF_VIEW, reshape_parse, reshape_infer, NULL, NULL, always_view, NULL, NULL},
+     NULL, flatten_train},
+    {"Reshape", OPF_VIEW, reshape_parse, reshape_infer, NULL, NULL, always_view, NULL, NULL, NULL},
 };
+
+/* Every family's rows: this file's, then each ops_*.c's (ended by a row
+ * without a name). */
+static const OpDef *const families[] = {conv_ops, pool_ops, norm_ops};
 
 const OpDef *op_lookup(const char *class_name)
 {
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
         if (strcmp(ops[i].name, class_name) == 0)
             return &ops[i];
+    for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+        for (const OpDef *o = families[f]; o->name; o++)
+            if (strcmp(o->name, class_name) == 0)
+                return o;
     return NULL;
 }
 
@@ -645,6 +654,8 @@ static const char *const unsupported[] = {
 
 bool op_known_unsupported(const char *class_name)
 {
+    if (op_lookup(class_name))
+        return false;
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (strcmp(unsupported[i], class_name) == 0)
             return true;
@@ -654,10 +665,14 @@ bool op_known_unsupported(const char *class_name)
 const char *op_suggest(const char *class_name)
 {
     enum { NOPS = sizeof ops / sizeof *ops, NUNS = sizeof unsupported / sizeof *unsupported };
-    const char *names[NOPS + NUNS];
+    const char *names[NOPS + NUNS + 128];
+    int n = 0;
     for (int i = 0; i < NOPS; i++)
-        names[i] = ops[i].name;
+        names[n++] = ops[i].name;
+    for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+        for (const OpDef *o = families[f]; o->name && n < NOPS + 128; o++)
+            names[n++] = o->name;
     for (int i = 0; i < NUNS; i++)
-        names[NOPS + i] = unsupported[i];
-    return closest_name(class_name, names, NOPS + NUNS);
+        names[n++] = unsupported[i];
+    return closest_name(class_name, names, n);
 }
