@@ -129,7 +129,7 @@ kcc_status kcc_init_fill(double *out, const kcc_initializer *init,
 /* `kcc --train model.json -o model_train.c` writes a kcc_model_def named
  * <prefix>_def: the model's shapes, its parameters and its forward and
  * backward passes, specialized for its shapes and a maximum batch. */
-#define KCC_ABI 1
+#define KCC_ABI 2
 #define KCC_MAX_RANK 8
 
 /* The output layer's activation: with a matching loss, the gradient is
@@ -173,9 +173,13 @@ typedef struct kcc_model_def {
     /* y[n * output_size] = model(x[n * input_size]).  With logits not NULL
      * and final_act sigmoid or softmax, also the output layer's values
      * before that activation.  training: dropout and noise layers are
-     * active (drawing from rng), and work keeps what backward needs. */
-    void (*forward)(const float *params, float *work, const float *x, float *y, float *logits,
-                    int n, int training, kcc_rng *rng);
+     * active (drawing from rng), batch normalization uses the batch's
+     * statistics and updates its moving averages in params, and work
+     * keeps what backward needs.  Returns the activity regularizers'
+     * penalty for these samples (0 without any), which the loss adds and
+     * backward differentiates. */
+    double (*forward)(float *params, float *work, const float *x, float *y, float *logits,
+                      int n, int training, kcc_rng *rng);
     /* Adds (+=) to grads the gradient of the loss with respect to the
      * parameters, given dy = dL/dy (or, with from_logits, dL/dlogits) for
      * the n samples of the training forward call just made on x. */

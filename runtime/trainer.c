@@ -137,10 +137,11 @@ static kcc_status run_eval(kcc_trainer *t, const kcc_dataset *d, int batch, doub
     for (long from = 0; from < d->n; from += batch) {
         int n = (int)(d->n - from < batch ? d->n - from : batch);
         gather(t, d, NULL, from, n);
-        def->forward(t->params, t->work, t->x, t->y, t->fused ? t->logits : NULL, n, 0, &t->rng);
+        double penalty = def->forward(t->params, t->work, t->x, t->y,
+                                      t->fused ? t->logits : NULL, n, 0, &t->rng);
         double l = kcc_loss_eval(&t->loss, t->fused ? t->logits : t->y, t->targets, n,
                                  def->output_size, NULL, t->fused, def->final_act);
-        total += l * n;
+        total += (l + penalty) * n;
         for (int i = 0; i < t->nmetrics; i++)
             kcc_metric_update(&t->metrics[i], t->y, t->targets, n, def->output_size);
     }
@@ -381,10 +382,10 @@ kcc_status kcc_fit(kcc_trainer *t, const kcc_dataset *train, const kcc_fit_optio
             long from = step * o->batch_size;
             int n = (int)(tr.n - from < o->batch_size ? tr.n - from : o->batch_size);
             gather(t, &tr, idx, from, n);
-            def->forward(t->params, t->work, t->x, t->y, t->fused ? t->logits : NULL, n, 1,
-                         &t->rng);
+            double penalty = def->forward(t->params, t->work, t->x, t->y,
+                                          t->fused ? t->logits : NULL, n, 1, &t->rng);
             double l = kcc_loss_eval(&t->loss, t->fused ? t->logits : t->y, t->targets, n,
-                                     def->output_size, t->dy, t->fused, def->final_act);
+                                     def->output_size, t->dy, t->fused, def->final_act) + penalty;
             memset(t->grads, 0, sizeof *t->grads * (size_t)def->param_count);
             def->backward(t->params, t->grads, t->work, t->x, t->dy, n, t->fused);
             double reg = regularize(t, 1);

@@ -28,15 +28,14 @@
 
 static const kcc_model_def *def = &KCC_DEF;
 
-static double loss_of(const float *p, float *work, const float *x, const float *r, int n,
+static double loss_of(float *p, float *work, const float *x, const float *r, int n,
                       int logits)
 {
     long out = def->output_size * n;
     float *y = malloc(sizeof *y * (size_t)out), *z = malloc(sizeof *z * (size_t)out);
     kcc_rng rng;
     kcc_rng_seed(&rng, 7);
-    def->forward(p, work, x, y, z, n, 1, &rng);
-    double l = 0;
+    double l = def->forward(p, work, x, y, z, n, 1, &rng);
     for (long i = 0; i < out; i++)
         l += (double)r[i] * (logits ? z[i] : y[i]);
     free(y);
