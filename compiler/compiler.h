@@ -401,6 +401,19 @@ const OpDef *op_lookup(const char *class_name);
 extern const OpDef conv_ops[], pool_ops[], norm_ops[];
 /* The op that copies a tensor (a model whose output is its input). */
 const OpDef *op_copy(void);
+/* Helpers for the rows of every family. */
+/* Declares the layer's next parameter (zeros-initialized, trainable when
+ * the layer is). */
+Param *layer_add_param(Layer *l, const char *name, bool trainable);
+Param *layer_find_param(Layer *l, const char *name);
+/* Reads the keys that matter only for training: kernel and bias
+ * regularizers (after the parameters are declared), the activity
+ * regularizer, and constraints (ignored). */
+void layer_training_keys(CfgReader *r, Layer *l);
+/* The shape rule of a layer whose output is shaped like its input. */
+bool op_same_infer(Model *m, Layer *l, const Shape *in, Shape *out);
+/* v in decimal, into buf[32]. */
+const char *op_num(char *buf, long v);
 /* Layer types kcc knows of but does not support yet, for messages. */
 bool op_known_unsupported(const char *class_name);
 /* A known layer type close to an unknown one ("Dence" -> "Dense"), or NULL. */

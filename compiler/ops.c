@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Declares parameter k of layer l. */
-static Param *add_param(Layer *l, const char *name, bool trainable)
+Param *layer_add_param(Layer *l, const char *name, bool trainable)
 {
     KCC_ASSERT(l->nparams < MAX_PARAMS);
     Param *p = &l->params[l->nparams++];
@@ -25,7 +25,7 @@ static Param *add_param(Layer *l, const char *name, bool trainable)
     return p;
 }
 
-static Param *find_param(Layer *l, const char *name)
+Param *layer_find_param(Layer *l, const char *name)
 {
     for (int i = 0; i < l->nparams; i++)
         if (strcmp(l->params[i].name, name) == 0)
@@ -35,7 +35,7 @@ static Param *find_param(Layer *l, const char *name)
 
 static void prelu_index(StrBuf *idx, const Layer *l, const Shape *in);
 
-static const char *num(char *buf, long v)
+const char *op_num(char *buf, long v)
 {
     snprintf(buf, 32, "%ld", v);
     return buf;
@@ -43,10 +43,10 @@ static const char *num(char *buf, long v)
 
 /* Keys that only matter for training: regularizers become part of the
  * loss; constraints are read and ignored (not supported yet). */
-static void training_keys(CfgReader *r, Layer *l)
+void layer_training_keys(CfgReader *r, Layer *l)
 {
-    Param *k = find_param(l, "kernel");
-    Param *b = find_param(l, "bias");
+    Param *k = layer_find_param(l, "kernel");
+    Param *b = layer_find_param(l, "bias");
     Param scratch;
     cfg_regularizer(r, k ? k : &scratch, "kernel_regularizer", "W_regularizer");
     cfg_regularizer(r, b ? b : &scratch, "bias_regularizer", "b_regularizer");
@@ -85,9 +85,9 @@ static void dense_parse(CfgReader *r, Layer *l)
     l->use_bias = cfg_bool(r, "use_bias", true);
     if (cJSON_GetObjectItemCaseSensitive(r->obj, "bias"))
         l->use_bias = cfg_bool(r, "bias", true);
-    Param *k = add_param(l, "kernel", true);
+    Param *k = layer_add_param(l, "kernel", true);
     cfg_initializer(r, k, "kernel_initializer", "init", "glorot_uniform");
-    Param *b = add_param(l, "bias", true);
+    Param *b = layer_add_param(l, "bias", true);
     cfg_initializer(r, b, "bias_initializer", NULL, "zeros");
     if (!l->use_bias)
         l->nparams = 1;
@@ -103,19 +103,19 @@ static void dense_parse(CfgReader *r, Layer *l)
                     "Keras-quantized Dense layers are not supported");
         l->ok = false;
     }
-    training_keys(r, l);
+    layer_training_keys(r, l);
 }
 
 static bool dense_infer(Model *m, Layer *l, const Shape *in, Shape *out)
 {
     (void)m;
     long n = in->dim[in->rank - 1];
-    Param *k = find_param(l, "kernel");
+    Param *k = layer_find_param(l, "kernel");
     k->shape.rank = 2;
     k->shape.dim[0] = n;
     k->shape.dim[1] = l->units;
     if (l->use_bias) {
-        Param *b = find_param(l, "bias");
+        Param *b = layer_find_param(l, "bias");
         b->shape.rank = 1;
         b->shape.dim[0] = l->units;
     }
@@ -151,9 +151,9 @@ static void dense_emit(Emit *e, const Step *s)
     else
         emit_epilogue(e, &after, s, "y", "y", 0);
     const char *kv[] = {
-        "ROWS", num(rows, shape_count(in) / n),
-        "IN", num(ins, n),
-        "UNITS", num(units, l->units),
+        "ROWS", op_num(rows, shape_count(in) / n),
+        "IN", op_num(ins, n),
+        "UNITS", op_num(units, l->units),
         "KERNEL", emit_param(e, l, 0),
         "BIAS", bias.data,
         "ROW_EPILOGUE", row.data,
@@ -256,7 +256,7 @@ static void activation_emit(Emit *e, const Step *s)
 
 static void prelu_parse(CfgReader *r, Layer *l)
 {
-    Param *a = add_param(l, "alpha", true);
+    Param *a = layer_add_param(l, "alpha", true);
     cfg_initializer(r, a, "alpha_initializer", NULL, "zeros");
     cfg_regularizer(r, a, "alpha_regularizer", NULL);
     cfg_ignore(r, "alpha_constraint", (char *)NULL);
@@ -309,7 +309,7 @@ static bool prelu_infer(Model *m, Layer *l, const Shape *in, Shape *out)
                     in->rank, shape_str(in, b, sizeof b), in->rank, top);
         return false;
     }
-    Param *a = find_param(l, "alpha");
+    Param *a = layer_find_param(l, "alpha");
     a->shape = *in;
     for (int i = 0; i < in->rank; i++)
         if (l->shared_axes & (1u << i))
@@ -326,7 +326,7 @@ static void prelu_emit(Emit *e, const Step *s)
     prelu_index(&idx, l, in);
     char n[32];
     const char *kv[] = {
-        "N", num(n, shape_count(in)),
+        "N", op_num(n, shape_count(in)),
         "ALPHA", emit_param(e, l, 0),
         "AIDX", idx.data,
         NULL,
@@ -348,7 +348,7 @@ static void dropout_parse(CfgReader *r, Layer *l)
     cfg_ignore(r, "seed", (char *)NULL);
 }
 
-static bool same_infer(Model *m, Layer *l, const Shape *in, Shape *out)
+bool op_same_infer(Model *m, Layer *l, const Shape *in, Shape *out)
 {
     (void)m;
     (void)l;
@@ -384,8 +384,8 @@ static void flatten_emit(Emit *e, const Step *s)
     const Shape *in = &e->plan->m->values[s->in].shape;
     char c[32], sp[32];
     const char *kv[] = {
-        "C", num(c, in->dim[0]),
-        "S", num(sp, shape_count(in) / in->dim[0]),
+        "C", op_num(c, in->dim[0]),
+        "S", op_num(sp, shape_count(in) / in->dim[0]),
         NULL,
     };
     emit_kernel(e, s, "flatten_channels_first.c", kv);
@@ -476,7 +476,7 @@ static bool always_view(const Model *m, const Layer *l)
 static void copy_emit(Emit *e, const Step *s)
 {
     char n[32];
-    const char *kv[] = {"N", num(n, shape_count(&e->plan->m->values[s->in].shape)), NULL};
+    const char *kv[] = {"N", op_num(n, shape_count(&e->plan->m->values[s->in].shape)), NULL};
     emit_kernel(e, s, "copy.c", kv);
 }
 
@@ -504,10 +504,10 @@ static void dense_train(TEmit *te, const TStep *s)
         sb_add(&bias, "0.0f");
     }
     const char *kv[] = {
-        "ROWS", num(b[0], shape_count(&s->in_shape) / n),
-        "IN", num(b[1], n),
-        "UNITS", num(b[2], l->units),
-        "KERNEL", num(b[3], train_param(te, l, 0)),
+        "ROWS", op_num(b[0], shape_count(&s->in_shape) / n),
+        "IN", op_num(b[1], n),
+        "UNITS", op_num(b[2], l->units),
+        "KERNEL", op_num(b[3], train_param(te, l, 0)),
         "BIAS", bias.data,
         "DBIAS", dbias.data,
         NULL,
@@ -547,7 +547,7 @@ static void prelu_train(TEmit *te, const TStep *s)
     StrBuf idx = {0};
     prelu_index(&idx, s->layer, &s->in_shape);
     char b[32];
-    const char *kv[] = {"ALPHA", num(b, train_param(te, s->layer, 0)), "AIDX", idx.data, NULL};
+    const char *kv[] = {"ALPHA", op_num(b, train_param(te, s->layer, 0)), "AIDX", idx.data, NULL};
     train_kernel(te, s, "train_prelu.c", kv);
     sb_free(&idx);
 }
@@ -574,8 +574,8 @@ static void flatten_train(TEmit *te, const TStep *s)
 {
     char c[32], sp[32];
     const char *kv[] = {
-        "C", num(c, s->in_shape.dim[0]),
-        "S", num(sp, shape_count(&s->in_shape) / s->in_shape.dim[0]),
+        "C", op_num(c, s->in_shape.dim[0]),
+        "S", op_num(sp, shape_count(&s->in_shape) / s->in_shape.dim[0]),
         NULL,
     };
     train_kernel(te, s, "train_transpose.c", kv);
@@ -607,7 +607,7 @@ static const OpDef ops[] = {
      NULL, activation_train},
     {"PReLU", OPF_EPILOGUE, prelu_parse, prelu_infer, NULL, prelu_emit, NULL, NULL, NULL,
      prelu_train},
-    {"Dropout", OPF_IDENTITY, dropout_parse, same_infer, NULL, NULL, NULL, NULL, dropout_aux,
+    {"Dropout", OPF_IDENTITY, dropout_parse, op_same_infer, NULL, NULL, NULL, NULL, dropout_aux,
      dropout_train},
     {"Flatten", OPF_VIEW, flatten_parse, flatten_infer, NULL, flatten_emit, flatten_is_view, NULL,
      NULL, flatten_train},
