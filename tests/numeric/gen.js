@@ -102,12 +102,18 @@ function kerasInit(init, k3) {
 }
 const initKeys = ['kernel_initializer', 'bias_initializer', 'alpha_initializer'];
 
+// Per layer class, what Keras 2 and 3 write differently from TF.js:
+// kerasLayer[class_name](config, major) edits a layer's config in place.
+// The families of cases_*.js add theirs.
+const kerasLayer = {};
+
 function toKeras2(topo) {
   const t = JSON.parse(JSON.stringify(topo));
   t.keras_version = '2.13.1';
   t.backend = 'tensorflow';
   for (const l of t.config.layers) {
     const c = l.config;
+    if (kerasLayer[l.class_name]) kerasLayer[l.class_name](c, 2);
     for (const k of initKeys) if (k in c) c[k] = kerasInit(c[k], false);
     if (l.class_name !== 'InputLayer') c.dtype = 'float32';
     else c.ragged = false;
@@ -146,6 +152,7 @@ function toKeras3(topo) {
       delete c.alpha;
     }
     if (l.class_name === 'Reshape') c.target_shape = c.target_shape.map(d => (d === null ? -1 : d));
+    if (kerasLayer[l.class_name]) kerasLayer[l.class_name](c, 3);
     layers.push({module: 'keras.layers', class_name: l.class_name, config: c,
                  registered_name: null});
   });
@@ -193,7 +200,13 @@ const hardSigmoid3 = v => Math.min(6, Math.max(0, v + 3)) / 6;
 //          replaces the model's last layer (an Activation('linear')
 //          placeholder) in the JSON and applies f to the placeholder's input;
 //   k3: elementwise fn for Keras 3's expected output (hard_sigmoid);
-//   formats, scale (input range), quantize, converter, note.
+//   edit: fn(topology) rewrites the saved JSON (TF.js's spelling), e.g. to
+//         put in a Keras layer or option TF.js lacks;
+//   expect: fn({model, x, n, y, tf}) -> the expected output (an array of
+//         n samples) where TF.js cannot compute it: y is TF.js's output of
+//         the model as built, x the inputs; a case with expect records no
+//         training step unless it sets step: true;
+//   formats, scale (input range), quantize, converter, note, noStep.
 const cases = [];
 let family = 'base';
 function add(c) { cases.push({...c, family}); }
@@ -434,12 +447,14 @@ async function writeCase(c) {
       y.forEach((v, i) => { if (Math.abs(v - direct[i]) > 1e-6) throw new Error(`${c.name}: reload differs`); });
   }
 
+  if (c.expect) y = Array.from(c.expect({model, x, n, y, tf}));
+
   // One SGD step with TF.js (the model's weights are saved already).
   let step = null;
   const random = model.layers.some(l => ['Dropout', 'GaussianNoise', 'GaussianDropout',
     'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'AlphaDropout']
     .includes(l.getClassName()) && !(l.rate === 0));
-  if (!c.patch && !c.quantize && !c.noStep && !random) {
+  if (!c.patch && !c.quantize && !c.noStep && !random && (!c.expect || c.step)) {
     const copy = model;
     const outShape = copy.outputs[0].shape.slice(1);
     const outSize = outShape.reduce((a, b) => a * b, 1);
@@ -511,7 +526,7 @@ async function writeCase(c) {
 }
 
 // The families of cases in cases_*.js.
-const helpers = {seq, hardSigmoid2, hardSigmoid3};
+const helpers = {seq, hardSigmoid2, hardSigmoid3, kerasLayer, tf, rng};
 for (const f of fs.readdirSync(__dirname).filter(f => /^cases_.*\.js$/.test(f)).sort()) {
   family = f.replace(/^cases_|\.js$/g, '');
   require(path.join(__dirname, f))(add, L, helpers);
