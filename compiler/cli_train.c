@@ -665,17 +665,20 @@ static int run(Diag *d, const TrainOptions *o)
         free(state);
     }
 
+    /* evaluate and predict with --test-split or --test-last: on the test
+     * part, as fit reports it. */
+    const kcc_dataset *on = test.n > 0 ? &test : &train;
     if (predict) {
         long out = jit.def->output_size;
-        float *y = xmalloc(sizeof *y * (size_t)(train.n * out + 1));
-        kcc_predict(&t, train.x, train.n, y, &err);
+        float *y = xmalloc(sizeof *y * (size_t)(on->n * out + 1));
+        kcc_predict(&t, on->x, on->n, y, &err);
         FILE *f = o->output ? fopen(o->output, "w") : stdout;
         if (!f) {
             diag_error(d, "%s: cannot write: %s", o->output, strerror(errno));
             free(y);
             goto done;
         }
-        for (long i = 0; i < train.n; i++)
+        for (long i = 0; i < on->n; i++)
             for (long k = 0; k < out; k++)
                 fprintf(f, "%.9g%s", y[i * out + k], k + 1 == out ? "\n" : ",");
         if (f != stdout)
@@ -686,7 +689,7 @@ static int run(Diag *d, const TrainOptions *o)
     }
     if (!fit) {
         double r[KCC_MAX_METRICS + 1];
-        kcc_evaluate(&t, &train, batch, r, &err);
+        kcc_evaluate(&t, on, batch, r, &err);
         print_results(&t, "test", r);
         rc = 0;
         goto done;
