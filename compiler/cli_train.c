@@ -69,7 +69,9 @@ static const char fit_usage[] =
     "                         1 on a terminal, else 0)\n"
     "  --validation-data F    validation data from another CSV file\n"
     "Other:\n"
-    "  --keras-config FILE    --input-shape D,...  -o OUT\n";
+    "  --keras-config FILE    --input-shape D,...  -o OUT\n"
+    "  --threads N            threads that train (default: $KCC_THREADS, else one a core);\n"
+    "                         the results are the same for any number\n";
 
 typedef struct TrainOptions {
     const char *command;
@@ -89,6 +91,7 @@ typedef struct TrainOptions {
     int early_stopping, restore_best, reduce_lr, save_best_only;
     const char *monitor, *checkpoint, *csv_log, *keras_config, *input_shape, *validation_data;
     double min_delta, lr_factor, min_lr;
+    int threads;
 } TrainOptions;
 
 typedef struct Flag {
@@ -124,6 +127,7 @@ static const Flag flags[] = {
     F("--input-shape", 's', input_shape), F("--min-delta", 'd', min_delta),
     F("--validation-data", 's', validation_data),
     F("--lr-factor", 'd', lr_factor), F("--min-lr", 'd', min_lr),
+    F("--threads", 'i', threads),
 };
 #undef F
 
@@ -221,6 +225,8 @@ static int parse(Diag *d, int argc, char **argv, TrainOptions *o)
         diag_error(d, "--images and --labels go together");
     if (o->test_split >= 1 || o->validation_split >= 1)
         diag_error(d, "--test-split and --validation-split take a fraction below 1");
+    if (o->threads > 4096)
+        diag_error(d, "--threads %d: expected 1 to 4096", o->threads);
     return d->errors ? 1 : 0;
 }
 
@@ -648,7 +654,7 @@ static int run(Diag *d, const TrainOptions *o)
     }
 
     int batch = o->batch_size ? o->batch_size : 32;
-    if (!jit_load(d, m, batch, &jit))
+    if (!jit_load(d, m, batch, o->threads, &jit))
         goto done;
     if (kcc_trainer_init(&t, jit.def, &c.optimizer, &c.loss, (const char *const *)c.metrics,
                          c.nmetrics, o->seed, &err) != KCC_OK) {

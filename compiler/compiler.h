@@ -251,9 +251,25 @@ typedef struct Layer {
     double momentum, epsilon;
     bool center, scale;
     double stddev;              /* GaussianNoise */
-    bool activity_regularizer;  /* set: training refuses it (not supported yet) */
-    bool noise_shape;           /* Dropout's noise_shape set: likewise */
+    bool activity_regularizer;  /* activity_regularizer set (or ActivityRegularization) */
+    bool noise_shape;           /* Dropout's noise_shape set */
     int axis_raw;               /* Softmax: the axis as written */
+
+    /* The activity regularizer on the layer's output, after its activation:
+     * act_l1 * sum |y| + act_l2 * sum y^2, divided by the batch size where
+     * the Keras that wrote the file divides (act_batch_mean: Keras 1 and
+     * tf.keras 2; standalone Keras 2.0-2.3 and Keras 3 do not). */
+    double act_l1, act_l2;
+    bool act_batch_mean;
+    /* BatchNormalization: the moving variance learns the batch variance
+     * with Bessel's correction, m / (m - (1 + epsilon)) (standalone Keras
+     * 2.1.3 to 2.3.1); else the biased batch variance. */
+    bool bn_unbiased;
+    /* Dropout, AlphaDropout and the SpatialDropouts: the noise shape, batch
+     * axis first (noise_rank = sample rank + 1 once checked); -1 for None
+     * (the input's size). */
+    int noise_rank;
+    long noise[MAX_RANK + 1];
 } Layer;
 
 typedef struct Value {
@@ -297,6 +313,7 @@ typedef struct Model {
     const cJSON *manifest;      /* TF.js weightsManifest, if any */
     const cJSON *training_config; /* Keras's compile settings, if the file has them */
     bool weights_bound;         /* params hold trained weights */
+    bool blas;                  /* --blas: kernels call CBLAS (their scratch differs) */
     char *weights_from;         /* the file they came from */
 } Model;
 
@@ -399,6 +416,15 @@ const OpDef *op_lookup(const char *class_name);
  * without a name: convolutions (ops_conv.c), pooling, padding, cropping
  * and upsampling (ops_pool.c), normalization and noise (ops_norm.c). */
 extern const OpDef conv_ops[], pool_ops[], norm_ops[];
+/* ops_pool.c: writes a pooling, padding, cropping or upsampling layer's
+ * options into config as Keras 2 writes them, and returns its Keras 2
+ * class name (never an alias); NULL for a layer of another family. */
+const char *pool_keras_config(const Layer *l, cJSON *config);
+/* ops_conv.c: likewise for a convolution (Keras 1's names become Keras
+ * 2's), all but the weights' initializers, regularizers and constraints. */
+const char *conv_keras_config(const Layer *l, cJSON *config);
+/* Every layer type kcc compiles (class names, NULL-terminated). */
+const char *const *op_names(void);
 /* The op that copies a tensor (a model whose output is its input). */
 const OpDef *op_copy(void);
 /* Helpers for the rows of every family. */
@@ -418,6 +444,35 @@ const char *op_num(char *buf, long v);
 bool op_known_unsupported(const char *class_name);
 /* A known layer type close to an unknown one ("Dence" -> "Dense"), or NULL. */
 const char *op_suggest(const char *class_name);
+
+/* ops_conv.c's matrix multiply (templates/gemm.c.in), written into out
+ * once (*emitted), before the first kernel that calls it; training code
+ * gets templates/train_threads.c.in with it. */
+void gemm_library(StrBuf *out, bool *emitted, const char *ctype, bool training);
+/* Training: blocks of per_block multiply-adds that a thread takes at a
+ * time from a parallel loop. */
+long par_chunk(long per_block);
+/* Training: does the layer's op apply its own activation (a Conv's relu)
+ * in its step, rather than in a step of its own? */
+bool train_fuses_act(const Layer *l);
+
+/* ops_norm.c's helpers for the other stages. */
+/* activity_regularizer into l->act_l1, act_l2, act_batch_mean. */
+void activity_regularizer_parse(CfgReader *r, Layer *l);
+/* Dropout's noise_shape into l->noise (checked against the input later). */
+void noise_shape_parse(CfgReader *r, Layer *l);
+/* Training: is the noise shape right for the layer's input?  Reports. */
+bool noise_shape_check(Model *m, const Layer *l);
+/* Training: Dropout with a noise_shape. */
+void dropout_noise_train(struct TEmit *te, const struct TStep *s);
+/* BatchNormalization at inference as y = scale * x + shift, channel c:
+ * false when the layer's parameters are not bound. */
+bool bn_affine(const Layer *bn, long c, double *scale, double *shift);
+/* The Keras 2 JSON config of a layer of ops_norm.c (into c); false for
+ * another layer. */
+bool norm_keras_config(const Model *m, const Layer *l, cJSON *c);
+/* A layer's activity_regularizer as Keras 2 JSON (null when none). */
+cJSON *activity_regularizer_json(const Layer *l);
 
 /* ---- spatial.c --------------------------------------------------------- */
 
@@ -469,6 +524,8 @@ typedef struct Step {
     const Layer *fused[MAX_EPILOGUE]; /* the layers they came from */
     Shape eshape[MAX_EPILOGUE]; /* the shape each activation sees */
     int nepilogue;
+    const Layer *folded[MAX_EPILOGUE]; /* BatchNormalizations folded into the op */
+    int nfolded;
     int in, out;                /* value ids */
     int scratch;                /* buffer id of the op's scratch, or -1 */
 } Step;
@@ -486,6 +543,13 @@ typedef struct Plan {
     Model *m;
     Step *steps;
     int nsteps;
+    /* Layers the plan made for its steps (owned, with their parameters):
+     * an op with a BatchNormalization folded into its kernel and bias, a
+     * standalone BatchNormalization as a per-channel scale and shift.  The
+     * steps' layers, not the model's, say which parameters the code has. */
+    Layer **owned;
+    int nowned;
+    long weights;               /* elements of the steps' parameters */
     int *value_buf;             /* value id -> buffer id */
     Buffer *bufs;
     int nbufs;
@@ -532,6 +596,7 @@ typedef struct EmitOptions {
     const char *header_name;    /* "model.h", as #included */
     const char *weights_file;   /* runtime: the weight file's name */
     const char *command_line;
+    bool blas;                  /* --blas: im2col's matrix multiplies call CBLAS */
 } EmitOptions;
 
 typedef struct EmitResult {
@@ -557,6 +622,8 @@ typedef struct Emit {
     StrBuf *out;                /* the kernels section */
     char **param_expr;          /* [layer * MAX_PARAMS + k]: C expression */
     bool act_used[ACT__COUNT];  /* helpers to emit */
+    bool blas_used;             /* a kernel calls CBLAS: include <cblas.h> */
+    bool gemm_emitted;          /* templates/gemm.c.in is in the kernels already */
 } Emit;
 
 /* A literal of the dialect's type: "0.5f", "1e-05f", "2.0f". */
@@ -609,6 +676,7 @@ typedef struct TEmit {
     bool act_used[ACT__COUNT];
     bool grad_used[ACT__COUNT];
     int batch;                  /* the largest batch */
+    bool gemm_emitted;          /* templates/gemm.c.in is in the kernels already */
 } TEmit;
 
 /* The offset of layer l's parameter k in the parameter array. */
@@ -633,7 +701,9 @@ typedef struct Jit {
     const kcc_model_def *def;
 } Jit;
 
-bool jit_load(Diag *d, Model *m, int batch, Jit *jit);
+/* threads: how many the training code runs on (0: $KCC_THREADS, else
+ * OpenMP's default, one a core; 1: compiled without OpenMP). */
+bool jit_load(Diag *d, Model *m, int batch, int threads, Jit *jit);
 void jit_unload(Jit *jit);
 
 /* ---- cli_train.c ------------------------------------------------------- */
@@ -647,6 +717,11 @@ int cli_train(int argc, char **argv);
  * frees). */
 char *keras_json(const Model *m);
 void emit_result_free(EmitResult *r);
+/* Pieces of a layer's Keras 2 config, for the family files: an
+ * initializer object, a regularizer (L1L2, or null), an array of ints. */
+cJSON *initializer_json(const kcc_initializer *in);
+cJSON *regularizer_json(const Param *p);
+cJSON *ints_json(int n, const int *v);
 
 /* ---- summary.c --------------------------------------------------------- */
 

@@ -89,6 +89,11 @@ void emit_step_comment(Emit *e, const Step *s)
         sb_add(sb, "copy: the model's output is its input\n");
     else
         describe_layer(sb, s->layer);
+    for (int i = 0; i < s->nfolded; i++) {
+        sb_add(sb, "\n *   + ");
+        describe_layer(sb, s->folded[i]);
+        sb_add(sb, ", folded into the kernel and bias");
+    }
     for (int i = 0; i < s->nepilogue; i++) {
         if (s->fused[i] == s->layer) {
             sb_printf(sb, ", %s", act_label(&s->epilogue[i]));
@@ -254,6 +259,24 @@ void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv
 
 /* ---- weights ----------------------------------------------------------- */
 
+/* The layers whose parameters the code holds, each once, in step order:
+ * the steps' layers, which are the plan's own copies where fuse.c folded
+ * or rewrote one (a BatchNormalization folded away has none).  out holds
+ * nsteps entries; returns how many. */
+static int param_layers(const Plan *p, const Layer **out)
+{
+    int n = 0;
+    for (int s = 0; s < p->nsteps; s++) {
+        const Layer *l = p->steps[s].layer;
+        bool seen = p->steps[s].op == op_copy() || l->nparams == 0;
+        for (int j = 0; j < n && !seen; j++)
+            seen = out[j]->index == l->index;
+        if (!seen)
+            out[n++] = l;
+    }
+    return n;
+}
+
 static void emit_values(StrBuf *sb, const Dialect *dl, const double *v, long n)
 {
     for (long i = 0; i < n; i++) {
@@ -276,11 +299,12 @@ static void weight_comment(StrBuf *sb, const Layer *l, const Param *p)
  * the definitions in the weights file. */
 static void emit_weight_arrays(Emit *e, StrBuf *src, StrBuf *wsrc)
 {
-    const Model *m = e->plan->m;
     bool separate = e->opt->weights == WEIGHTS_SEPARATE;
     bool any = false;
-    for (int i = 0; i < m->nlayers; i++) {
-        const Layer *l = &m->layers[i];
+    const Layer **layers = xmalloc(sizeof *layers * (size_t)(e->plan->nsteps + 1));
+    int nlayers = param_layers(e->plan, layers);
+    for (int i = 0; i < nlayers; i++) {
+        const Layer *l = layers[i];
         for (int k = 0; k < l->nparams; k++) {
             const Param *p = &l->params[k];
             long n = shape_count(&p->shape);
@@ -302,6 +326,7 @@ static void emit_weight_arrays(Emit *e, StrBuf *src, StrBuf *wsrc)
             }
         }
     }
+    free(layers);
 }
 
 /* The runtime weight file's header: magic, version, element size, count
@@ -313,14 +338,17 @@ static void weights_header(const Plan *p, const EmitOptions *opt, const Dialect 
     uint64_t hash = 0xcbf29ce484222325ULL;
     StrBuf sig = {0};
     sb_printf(&sig, "%s;%s;", opt->prefix, dl->ctype);
-    for (int i = 0; i < p->m->nlayers; i++) {
-        const Layer *l = &p->m->layers[i];
+    const Layer **layers = xmalloc(sizeof *layers * (size_t)(p->nsteps + 1));
+    int nlayers = param_layers(p, layers);
+    for (int i = 0; i < nlayers; i++) {
+        const Layer *l = layers[i];
         for (int k = 0; k < l->nparams; k++) {
             char b[128];
-            sb_printf(&sig, "%d/%s:%s;", i, l->params[k].name,
+            sb_printf(&sig, "%d/%s:%s;", l->index, l->params[k].name,
                       dims_str(&l->params[k].shape, b, sizeof b));
         }
     }
+    free(layers);
     for (size_t i = 0; i < sig.len; i++) {
         hash ^= (unsigned char)sig.data[i];
         hash *= 0x100000001b3ULL;
@@ -366,9 +394,10 @@ static void emit_runtime_weights(Emit *e, StrBuf *src, StrBuf *blob, long count,
 
     /* The file itself. */
     sb_addn(blob, (const char *)h, 32);
-    const Model *m = e->plan->m;
-    for (int i = 0; i < m->nlayers; i++) {
-        const Layer *l = &m->layers[i];
+    const Layer **layers = xmalloc(sizeof *layers * (size_t)(e->plan->nsteps + 1));
+    int nlayers = param_layers(e->plan, layers);
+    for (int i = 0; i < nlayers; i++) {
+        const Layer *l = layers[i];
         for (int k = 0; k < l->nparams; k++) {
             const Param *p = &l->params[k];
             long n = shape_count(&p->shape);
@@ -389,6 +418,7 @@ static void emit_runtime_weights(Emit *e, StrBuf *src, StrBuf *blob, long count,
             }
         }
     }
+    free(layers);
 }
 
 /* ---- the files --------------------------------------------------------- */
@@ -429,17 +459,19 @@ bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res)
 {
     const Model *m = p->m;
     const Dialect *dl = m->dtype == DT_F64 ? &dialect_f64 : &dialect_f32;
-    Emit e = {p, dl, opt, NULL, NULL, {false}};
+    Emit e = {p, dl, opt, NULL, NULL, {false}, false, false};
     memset(res, 0, sizeof *res);
     char *upper = upper_of(opt->prefix);
 
     /* Every parameter's C expression, and its offset in the blob. */
     e.param_expr = xcalloc((size_t)m->nlayers * MAX_PARAMS, sizeof *e.param_expr);
     long count = 0;
-    for (int i = 0; i < m->nlayers; i++) {
-        const Layer *l = &m->layers[i];
+    const Layer **layers = xmalloc(sizeof *layers * (size_t)(p->nsteps + 1));
+    int nlayers = param_layers(p, layers);
+    for (int i = 0; i < nlayers; i++) {
+        const Layer *l = layers[i];
         for (int k = 0; k < l->nparams; k++) {
-            char **slot = &e.param_expr[i * MAX_PARAMS + k];
+            char **slot = &e.param_expr[l->index * MAX_PARAMS + k];
             char *pn = c_identifier(l->params[k].name);
             switch (opt->weights) {
             case WEIGHTS_EMBED:
@@ -456,6 +488,7 @@ bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res)
             count += shape_count(&l->params[k].shape);
         }
     }
+    free(layers);
 
     /* Kernels first: they decide which helpers are needed. */
     StrBuf kernels = {0};
@@ -467,6 +500,8 @@ bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res)
     StrBuf weights = {0}, helpers = {0}, body = {0}, includes = {0};
     sb_add(&weights, "");
     sb_add(&includes, "");
+    if (e.blas_used)
+        sb_add(&includes, opt->weights == WEIGHTS_RUNTIME ? "#include <cblas.h>\n" : "#include <cblas.h>");
     if (opt->weights == WEIGHTS_RUNTIME) {
         sb_add(&includes, "#include <stdint.h>");
         emit_runtime_weights(&e, &weights, &res->weights_blob, count, upper);

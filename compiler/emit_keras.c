@@ -22,10 +22,18 @@ static cJSON *dims_json(const Shape *s, bool batch)
     return a;
 }
 
+cJSON *ints_json(int n, const int *v)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+    return a;
+}
+
 static const char *const fan_names[] = {"fan_in", "fan_out", "fan_avg"};
 static const char *const dist_names[] = {"truncated_normal", "untruncated_normal", "uniform"};
 
-static cJSON *initializer_json(const kcc_initializer *in)
+cJSON *initializer_json(const kcc_initializer *in)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *c = cJSON_CreateObject();
@@ -73,7 +81,7 @@ static cJSON *initializer_json(const kcc_initializer *in)
     return o;
 }
 
-static cJSON *regularizer_json(const Param *p)
+cJSON *regularizer_json(const Param *p)
 {
     if (!p || (p->l1 == 0 && p->l2 == 0))
         return cJSON_CreateNull();
@@ -99,6 +107,37 @@ static const Param *param_of(const Layer *l, const char *name)
         if (strcmp(l->params[i].name, name) == 0)
             return &l->params[i];
     return NULL;
+}
+
+/* Each weight's initializer, regularizer and constraint under its Keras
+ * key ("kernel", "depthwise_kernel" -> "depthwise_initializer", ...); a
+ * layer without a bias still names the bias's. */
+static void weights_json(const Layer *l, cJSON *c)
+{
+    bool bias = false;
+    for (int i = 0; i < l->nparams; i++) {
+        const Param *p = &l->params[i];
+        size_t n = strlen(p->name);
+        if (n > 7 && strcmp(p->name + n - 7, "_kernel") == 0)
+            n -= 7; /* depthwise_kernel -> depthwise */
+        bias |= strcmp(p->name, "bias") == 0;
+        char *k = xformat("%.*s_initializer", (int)n, p->name);
+        cJSON_AddItemToObject(c, k, initializer_json(&p->init));
+        free(k);
+        k = xformat("%.*s_regularizer", (int)n, p->name);
+        cJSON_AddItemToObject(c, k, regularizer_json(p));
+        free(k);
+        k = xformat("%.*s_constraint", (int)n, p->name);
+        cJSON_AddNullToObject(c, k);
+        free(k);
+    }
+    if (!bias) {
+        kcc_initializer zeros;
+        kcc_init_defaults(&zeros, KCC_INIT_ZEROS);
+        cJSON_AddItemToObject(c, "bias_initializer", initializer_json(&zeros));
+        cJSON_AddNullToObject(c, "bias_regularizer");
+        cJSON_AddNullToObject(c, "bias_constraint");
+    }
 }
 
 static cJSON *layer_json(const Model *m, const Layer *l, bool first)
@@ -130,7 +169,7 @@ static cJSON *layer_json(const Model *m, const Layer *l, bool first)
         }
         cJSON_AddItemToObject(c, "kernel_regularizer", regularizer_json(k));
         cJSON_AddItemToObject(c, "bias_regularizer", regularizer_json(b));
-        cJSON_AddNullToObject(c, "activity_regularizer");
+        cJSON_AddItemToObject(c, "activity_regularizer", activity_regularizer_json(l));
         cJSON_AddNullToObject(c, "kernel_constraint");
         cJSON_AddNullToObject(c, "bias_constraint");
     } else if (strcmp(type, "Activation") == 0) {
@@ -163,16 +202,21 @@ static cJSON *layer_json(const Model *m, const Layer *l, bool first)
             cJSON_AddNullToObject(c, "shared_axes");
         }
     } else if (strcmp(type, "Dropout") == 0) {
-        cJSON_AddNumberToObject(c, "rate", l->rate);
-        cJSON_AddNullToObject(c, "noise_shape");
-        cJSON_AddNullToObject(c, "seed");
+        norm_keras_config(m, l, c); /* rate, noise_shape, seed */
     } else if (strcmp(type, "Flatten") == 0) {
         cJSON_AddStringToObject(c, "data_format",
                                 l->format == FMT_CHANNELS_FIRST ? "channels_first" : "channels_last");
     } else if (strcmp(type, "Reshape") == 0) {
         cJSON_AddItemToObject(c, "target_shape", dims_json(&m->values[l->output].shape, false));
+    } else if (norm_keras_config(m, l, c)) {
+        /* ops_norm.c's layers */
     } else {
-        internal_error(__FILE__, __LINE__, type);
+        const char *family = pool_keras_config(l, c);
+        if (!family && (family = conv_keras_config(l, c)) != NULL)
+            weights_json(l, c);
+        if (!family)
+            internal_error(__FILE__, __LINE__, type);
+        type = family;
     }
     cJSON_AddStringToObject(o, "class_name", type);
     cJSON_AddItemToObject(o, "config", c);

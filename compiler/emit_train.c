@@ -12,6 +12,12 @@
  * the logits and backward can start from dL/dlogits, so that the runtime
  * computes a crossentropy from logits as Keras does.
  *
+ * Activity regularizers add to what forward returns, after the step that
+ * writes the layer's output (after its activation): l1 * sum |y| + l2 *
+ * sum y^2, over the batch, divided by its size for the Keras versions that
+ * divide (see ops_norm.c); backward adds their gradient to the gradient
+ * of that output before passing it on.
+ *
  * Generated training code is host code: it includes kcc.h, memcpy and
  * libm, and works in float32.
  */
@@ -25,8 +31,16 @@ typedef struct TBuf {
     long offset;                /* in work */
 } TBuf;
 
+/* An activity regularizer: the layer, and the buffer its output is in. */
+typedef struct TPenalty {
+    const Layer *layer;
+    int buf;                    /* -1: the caller's input */
+} TPenalty;
+
 typedef struct TPlan {
     const Model *m;
+    TPenalty *pens;
+    int npens;
     int batch;
     TStep *steps;
     int nsteps;
@@ -66,17 +80,7 @@ static TStep *tstep(TPlan *t, TKind kind, const Layer *l, int in, const Shape *i
 /* Reports what training cannot do yet; returns false then. */
 static bool trainable_layer(Model *m, const Layer *l)
 {
-    if (l->activity_regularizer) {
-        layer_error(m, l, "config.activity_regularizer", "activity regularizers are not "
-                    "supported in training yet");
-        return false;
-    }
-    if (l->noise_shape) {
-        layer_error(m, l, "config.noise_shape", "Dropout with a noise_shape is not supported "
-                    "in training yet");
-        return false;
-    }
-    return true;
+    return noise_shape_check(m, l);
 }
 
 /* Lowers the model to training steps and lays out the work array. */
@@ -115,7 +119,8 @@ static TPlan *plan_training(Model *m, int batch)
         } else {
             s = tstep(t, T_OP, l, in, ins, outs);
             s->aux_size = op->train_aux ? op->train_aux(m, l, batch) : 0;
-            if ((op->flags & OPF_OWN_ACTIVATION) && l->act.kind != ACT_LINEAR) {
+            if ((op->flags & OPF_OWN_ACTIVATION) && l->act.kind != ACT_LINEAR &&
+                !train_fuses_act(l)) {
                 int z = s->out;
                 s = tstep(t, T_ACT, l, z, outs, outs);
                 s->act = l->act;
@@ -123,6 +128,15 @@ static TPlan *plan_training(Model *m, int batch)
             }
         }
         vbuf[l->output] = s->out;
+    }
+    for (int i = 0; i < m->nlayers; i++) {
+        const Layer *l = &m->layers[i];
+        if (!(l->op->flags & OPF_INPUT) && l->activity_regularizer) {
+            t->pens = xrealloc(t->pens, sizeof *t->pens * (size_t)(t->npens + 1));
+            t->pens[t->npens].layer = l;
+            t->pens[t->npens].buf = vbuf[l->output];
+            t->npens++;
+        }
     }
     t->out_buf = vbuf[m->output];
     if (t->out_buf < 0) {
@@ -134,6 +148,7 @@ static TPlan *plan_training(Model *m, int batch)
     if (!ok) {
         free(t->steps);
         free(t->bufs);
+        free(t->pens);
         free(t);
         return NULL;
     }
@@ -142,7 +157,8 @@ static TPlan *plan_training(Model *m, int batch)
      * its logits. */
     const TStep *last = &t->steps[t->nsteps - 1];
     t->final_act = KCC_FINAL_OTHER;
-    if (last->kind == T_OP && (last->layer->op->flags & OPF_OWN_ACTIVATION))
+    if (last->kind == T_OP && (last->layer->op->flags & OPF_OWN_ACTIVATION) &&
+        last->layer->act.kind == ACT_LINEAR)
         t->final_act = KCC_FINAL_LINEAR;
     if (last->kind == T_ACT && last->out == t->out_buf) {
         if (last->act.kind == ACT_LINEAR)
@@ -178,6 +194,7 @@ static void tplan_free(TPlan *t)
         return;
     free(t->steps);
     free(t->bufs);
+    free(t->pens);
     free(t);
 }
 
@@ -196,6 +213,7 @@ static void step_comment(StrBuf *sb, const TStep *s)
     char b1[128], b2[128];
     const char *what = s->kind == T_ACT ? act_def(s->act.kind)->label
                      : s->kind == T_COPY ? "a copy of the input"
+                     : train_fuses_act(s->layer) ? act_def(s->layer->act.kind)->label
                      : (s->layer->op->flags & OPF_OWN_ACTIVATION) ? "the linear part" : "";
     sb_printf(sb, "/* layer %d \"%s\" (%s)%s%s: %s -> %s */", s->layer->index, name, type,
               *what ? ", " : "", what, dims_str(&s->in_shape, b1, sizeof b1),
@@ -320,15 +338,66 @@ static const char *buf_expr(const TPlan *t, int buf, char *out, size_t size)
     return out;
 }
 
+/* The arguments of activity_penalty and activity_grad after the values:
+ * "(long)n * 6, 0.01, 0.0" (count, l1, l2). */
+static void penalty_args(StrBuf *sb, const TPlan *t, const TPenalty *pen)
+{
+    static const Dialect f64 = {"double", "", "", 17};
+    long size = shape_count(&t->m->values[pen->layer->output].shape);
+    sb_printf(sb, "(long)n * %ld, ", size);
+    emit_literal(sb, &f64, pen->layer->act_l1);
+    sb_add(sb, ", ");
+    emit_literal(sb, &f64, pen->layer->act_l2);
+}
+
+/* penalty += the activity regularizers on buffer buf. */
+static void emit_penalties(const TPlan *t, StrBuf *sb, int buf)
+{
+    char b[64];
+    for (int i = 0; i < t->npens; i++) {
+        const TPenalty *pen = &t->pens[i];
+        if (pen->buf != buf)
+            continue;
+        sb_printf(sb, "penalty += activity_penalty(%s, ", buf_expr(t, buf, b, sizeof b));
+        penalty_args(sb, t, pen);
+        sb_printf(sb, ")%s;\n", pen->layer->act_batch_mean ? " / n" : "");
+    }
+}
+
+static bool has_penalty(const TPlan *t, int buf)
+{
+    for (int i = 0; i < t->npens; i++)
+        if (t->pens[i].buf == buf)
+            return true;
+    return false;
+}
+
+/* The gradients of the activity regularizers on buffer buf, added to the
+ * gradient at d (an expression of a writable region). */
+static void emit_penalty_grads(const TPlan *t, StrBuf *sb, int buf, const char *d)
+{
+    char b[64];
+    for (int i = 0; i < t->npens; i++) {
+        const TPenalty *pen = &t->pens[i];
+        if (pen->buf != buf)
+            continue;
+        sb_printf(sb, "activity_grad(%s, %s, ", d, buf_expr(t, buf, b, sizeof b));
+        penalty_args(sb, t, pen);
+        sb_printf(sb, ", %s);\n", pen->layer->act_batch_mean ? "1.0 / n" : "1.0");
+    }
+}
+
 static void emit_forward(const TPlan *t, StrBuf *sb)
 {
     char b1[64], b2[64], b3[64];
+    emit_penalties(t, sb, -1);
     for (int i = 0; i < t->nsteps; i++) {
         const TStep *s = &t->steps[i];
         char *fn = step_name(s);
         sb_printf(sb, "%s_forward(p, %s, %s, %s, n, training, rng);\n", fn,
                   buf_expr(t, s->in, b1, sizeof b1), buf_expr(t, s->out, b2, sizeof b2),
                   aux_expr(s, b3, sizeof b3));
+        emit_penalties(t, sb, s->out);
         free(fn);
     }
     long out_size = shape_count(&t->m->values[t->m->output].shape);
@@ -345,15 +414,41 @@ static void emit_backward(const TPlan *t, StrBuf *sb)
 {
     char b1[64], b2[64], b3[64];
     int last = t->nsteps - 1;
+    /* Where d points, as far as known here: -1 dy, 0 or 1 that gradient
+     * region, -2 either dy or region 1 (decided at run time). */
+    int dreg = -1;
     sb_add(sb, "const float *d = dy;\n");
     if (t->fused_final) {
         /* From the loss's dL/dlogits, the final activation is skipped. */
         const TStep *s = &t->steps[last];
         char *fn = step_name(s);
-        sb_printf(sb, "if (!from_logits) {\n    %s_backward(p, g, %s, %s, %s, dy, work + %ld, n);\n"
-                      "    d = work + %ld;\n}\n",
-                  fn, buf_expr(t, s->in, b1, sizeof b1), buf_expr(t, s->out, b2, sizeof b2),
-                  aux_expr(s, b3, sizeof b3), t->grad[1], t->grad[1]);
+        if (!has_penalty(t, s->out)) {
+            sb_printf(sb, "if (!from_logits) {\n    %s_backward(p, g, %s, %s, %s, dy, work + %ld, n);\n"
+                          "    d = work + %ld;\n}\n",
+                      fn, buf_expr(t, s->in, b1, sizeof b1), buf_expr(t, s->out, b2, sizeof b2),
+                      aux_expr(s, b3, sizeof b3), t->grad[1], t->grad[1]);
+            dreg = -2;
+        } else {
+            /* A penalty on the output: its gradient goes back through the
+             * activation whether or not the loss's does. */
+            long size = shape_count(&s->out_shape);
+            char g0[64];
+            snprintf(g0, sizeof g0, "work + %ld", t->grad[0]);
+            StrBuf grads = {0};
+            sb_add(&grads, "");
+            emit_penalty_grads(t, &grads, s->out, g0);
+            sb_printf(sb, "if (!from_logits)\n    memcpy(%s, dy, sizeof *dy * (size_t)n * %ld);\n"
+                          "else\n    memset(%s, 0, sizeof *dy * (size_t)n * %ld);\n%s",
+                      g0, size, g0, size, grads.data);
+            sb_printf(sb, "%s_backward(p, g, %s, %s, %s, %s, work + %ld, n);\n", fn,
+                      buf_expr(t, s->in, b1, sizeof b1), buf_expr(t, s->out, b2, sizeof b2),
+                      aux_expr(s, b3, sizeof b3), g0, t->grad[1]);
+            sb_printf(sb, "if (from_logits)\n    for (long i = 0; i < (long)n * %ld; i++)\n"
+                          "        work[%ld + i] += dy[i];\nd = work + %ld;\n",
+                      size, t->grad[1], t->grad[1]);
+            sb_free(&grads);
+            dreg = 1;
+        }
         free(fn);
         last--;
     }
@@ -368,6 +463,22 @@ static void emit_backward(const TPlan *t, StrBuf *sb)
             free(fn);
             continue;
         }
+        if (has_penalty(t, s->out)) {
+            /* d += the penalties' gradient, in the region backward does not
+             * write next (a copy of d first, unless d is there). */
+            int r = toggle ^ 1;
+            char reg[64];
+            snprintf(reg, sizeof reg, "work + %ld", t->grad[r]);
+            if (dreg == -1)
+                sb_printf(sb, "memcpy(%s, d, sizeof *d * (size_t)n * %ld);\n", reg,
+                          shape_count(&s->out_shape));
+            else if (dreg != r)
+                sb_printf(sb, "if (d != %s)\n    memcpy(%s, d, sizeof *d * (size_t)n * %ld);\n",
+                          reg, reg, shape_count(&s->out_shape));
+            emit_penalty_grads(t, sb, s->out, reg);
+            sb_printf(sb, "d = %s;\n", reg);
+            dreg = r;
+        }
         char dx[64];
         if (s->in < 0)
             snprintf(dx, sizeof dx, "NULL");
@@ -378,6 +489,7 @@ static void emit_backward(const TPlan *t, StrBuf *sb)
                   aux_expr(s, b3, sizeof b3), dx);
         if (s->in >= 0) {
             sb_printf(sb, "d = %s;\n", dx);
+            dreg = toggle;
             toggle ^= 1;
         }
         free(fn);
@@ -525,6 +637,25 @@ bool emit_train(Model *m, const EmitOptions *opt, int batch, EmitResult *res)
             sb_add(&helpers, "\n");
         }
     }
+    if (t->npens > 0)
+        sb_add(&helpers,
+               "/* An activity regularizer: l1 * sum |y| + l2 * sum y^2 over count values. */\n"
+               "static double activity_penalty(const float *y, long count, double l1, double l2)\n"
+               "{\n"
+               "    double a = 0.0, b = 0.0;\n"
+               "    for (long i = 0; i < count; i++) {\n"
+               "        a += fabs((double)y[i]);\n"
+               "        b += (double)y[i] * y[i];\n"
+               "    }\n"
+               "    return l1 * a + l2 * b;\n"
+               "}\n\n"
+               "/* d += scale times its gradient (sign(y) = 0 at 0, as TensorFlow's). */\n"
+               "static void activity_grad(float *d, const float *y, long count, double l1, double l2,\n"
+               "                          double scale)\n"
+               "{\n"
+               "    for (long i = 0; i < count; i++)\n"
+               "        d[i] += (float)(scale * (l1 * ((y[i] > 0.0f) - (y[i] < 0.0f)) + 2.0 * l2 * y[i]));\n"
+               "}\n\n");
     emit_params(&te, &params, count);
     emit_forward(t, &fwd);
     emit_backward(t, &bwd);

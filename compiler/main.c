@@ -20,6 +20,7 @@ static const char usage_text[] =
     "usage: kcc [options] MODEL -o OUT.c\n"
     "       kcc summary [options] MODEL\n"
     "       kcc fit | evaluate | predict | plot ...   (kcc fit --help)\n"
+    "       kcc layers              the Keras layer types kcc compiles\n"
     "       kcc --help | --version\n"
     "\n"
     "Compiles a Keras model to self-contained C99: OUT.c and OUT.h, with no\n"
@@ -40,6 +41,8 @@ static const char usage_text[] =
     "  --keras-config FILE  Keras's keras.json (default: $KERAS_HOME/keras.json,\n"
     "                       else ~/.keras/keras.json)\n"
     "  --depfile FILE       also write a make-style dependency file\n"
+    "  --blas               convolutions' matrix multiplies call cblas_sgemm (dgemm):\n"
+    "                       the program then links a CBLAS such as OpenBLAS\n"
     "  --train              compile for training (OUT.c defines PREFIX_def, a\n"
     "                       kcc_model_def for the runtime library's kcc_fit)\n"
     "  --batch-size N       training: the largest batch (default 32); with summary,\n"
@@ -69,6 +72,7 @@ typedef struct Options {
     int batch_size;
     bool batch_given;
     const char *optimizer;      /* summary: whose slots to count */
+    bool blas;                  /* --blas */
 } Options;
 
 static int usage_error(Diag *d, const char *fmt, ...) KCC_PRINTF(2, 3);
@@ -151,6 +155,10 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
         }
         if (strcmp(a, "--train") == 0) {
             o->train = true;
+            continue;
+        }
+        if (strcmp(a, "--blas") == 0) {
+            o->blas = true;
             continue;
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
@@ -237,6 +245,8 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
     if (o->train && o->weights != WEIGHTS_EMBED)
         usage_error(d, "--weights is for inference code; with --train the weights are the "
                        "initial parameters, compiled in");
+    if (o->train && o->blas)
+        usage_error(d, "--blas is for inference code; training code has its own kernels");
     if (o->batch_size == 0)
         o->batch_size = 32;
     return d->errors ? 1 : 0;
@@ -376,6 +386,7 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
             diag_note(d, "%s has no weights: parameters drawn from the model's initializers "
                          "with seed 0 (--seed)", o->model);
     }
+    m->blas = o->blas;
     p = fuse_model(m);
     plan_memory(p);
 
@@ -402,7 +413,7 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
                 *c = (char)(*c + 32);
     }
     char *cmd = command_line(argc, argv);
-    EmitOptions eo = {prefix, o->weights, o->output, header, wfile, cmd};
+    EmitOptions eo = {prefix, o->weights, o->output, header, wfile, cmd, o->blas};
     EmitResult res;
     if (o->train) {
         if (!emit_train(m, &eo, o->batch_size, &res)) {
@@ -469,6 +480,11 @@ int main(int argc, char **argv)
     if (argc > 1 && (strcmp(argv[1], "fit") == 0 || strcmp(argv[1], "evaluate") == 0 ||
                      strcmp(argv[1], "predict") == 0 || strcmp(argv[1], "plot") == 0))
         return cli_train(argc, argv);
+    if (argc == 2 && strcmp(argv[1], "layers") == 0) {
+        for (const char *const *n = op_names(); *n; n++)
+            puts(*n);
+        return 0;
+    }
     Diag d = {0, 0};
     Options o;
     memset(&o, 0, sizeof o);

@@ -50,7 +50,7 @@ void layer_training_keys(CfgReader *r, Layer *l)
     Param scratch;
     cfg_regularizer(r, k ? k : &scratch, "kernel_regularizer", "W_regularizer");
     cfg_regularizer(r, b ? b : &scratch, "bias_regularizer", "b_regularizer");
-    l->activity_regularizer = cfg_take(r, NULL, "activity_regularizer", (char *)NULL) != NULL;
+    activity_regularizer_parse(r, l);
     cfg_ignore(r, "kernel_constraint", "bias_constraint", "W_constraint", "b_constraint",
                (char *)NULL);
 }
@@ -344,7 +344,7 @@ static void dropout_parse(CfgReader *r, Layer *l)
     l->rate = 0;
     if (v)
         l->rate = cfg_num(r, key, 0, 0, 1);
-    l->noise_shape = cfg_take(r, NULL, "noise_shape", (char *)NULL) != NULL;
+    noise_shape_parse(r, l);
     cfg_ignore(r, "seed", (char *)NULL);
 }
 
@@ -489,27 +489,38 @@ const OpDef *op_copy(void)
 
 /* ---- training ----------------------------------------------------------- */
 
+/* Training scratch: dy^T and dx^T for the backward pass's dx. */
+static long dense_train_aux(const Model *m, const Layer *l, int batch)
+{
+    const Shape *in = &m->values[l->input].shape;
+    long n = in->dim[in->rank - 1];
+    return (long)batch * (shape_count(in) / n) * (n + l->units);
+}
+
 static void dense_train(TEmit *te, const TStep *s)
 {
     const Layer *l = s->layer;
     long n = s->in_shape.dim[s->in_shape.rank - 1];
-    char b[4][32];
+    char b[5][32];
     StrBuf bias = {0}, dbias = {0};
     sb_add(&dbias, "");
     if (l->use_bias) {
         long boff = train_param(te, l, 1);
-        sb_printf(&bias, "p[%ld + j]", boff);
-        sb_printf(&dbias, "for (int j = 0; j < %ld; j++)\n    g[%ld + j] += dyr[j];", l->units, boff);
+        sb_printf(&bias, "p + %ld", boff);
+        sb_printf(&dbias, "for (long r = 0; r < rows; r++)\n    for (int j = 0; j < %ld; j++)\n"
+                          "        g[%ld + j] += dy[r * %ld + j];", l->units, boff, l->units);
     } else {
-        sb_add(&bias, "0.0f");
+        sb_add(&bias, "NULL");
     }
+    gemm_library(te->out, &te->gemm_emitted, "float", true);
     const char *kv[] = {
         "ROWS", op_num(b[0], shape_count(&s->in_shape) / n),
         "IN", op_num(b[1], n),
         "UNITS", op_num(b[2], l->units),
         "KERNEL", op_num(b[3], train_param(te, l, 0)),
-        "BIAS", bias.data,
+        "BIAS_PTR", bias.data,
         "DBIAS", dbias.data,
+        "BPT", op_num(b[4], par_chunk(6 * n * l->units)),
         NULL,
     };
     train_kernel(te, s, "train_dense.c", kv);
@@ -560,6 +571,10 @@ static long dropout_aux(const Model *m, const Layer *l, int batch)
 static void dropout_train(TEmit *te, const TStep *s)
 {
     const Layer *l = s->layer;
+    if (l->noise_shape) {
+        dropout_noise_train(te, s); /* ops_norm.c */
+        return;
+    }
     static const Dialect f32 = {"float", "f", "f", 9};
     StrBuf rate = {0}, scale = {0};
     emit_literal(&rate, &f32, l->rate);
@@ -594,7 +609,7 @@ static void activation_train(TEmit *te, const TStep *s)
 static const OpDef ops[] = {
     {"InputLayer", OPF_INPUT, input_parse, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     {"Dense", OPF_EPILOGUE | OPF_OWN_ACTIVATION, dense_parse, dense_infer, dense_macs, dense_emit,
-     NULL, NULL, NULL, dense_train},
+     NULL, NULL, dense_train_aux, dense_train},
     {"Activation", OPF_ACTIVATION, activation_parse, activation_infer, NULL, activation_emit, NULL,
      NULL, NULL, activation_train},
     {"ReLU", OPF_ACTIVATION, relu_parse, activation_infer, NULL, activation_emit, NULL, NULL,
@@ -630,26 +645,32 @@ const OpDef *op_lookup(const char *class_name)
     return NULL;
 }
 
+const char *const *op_names(void)
+{
+    static const char *names[sizeof ops / sizeof *ops + 256];
+    if (!names[0]) {
+        int n = 0;
+        for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+            names[n++] = ops[i].name;
+        for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+            for (const OpDef *o = families[f]; o->name; o++) {
+                KCC_ASSERT(n + 1 < (int)(sizeof names / sizeof *names));
+                names[n++] = o->name;
+            }
+    }
+    return names;
+}
+
 /* Keras layers kcc does not compile yet (so the message says "not
  * supported yet" rather than "unknown"). */
 static const char *const unsupported[] = {
-    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
-    "Convolution1D", "Convolution2D", "Convolution3D", "Deconvolution2D", "AtrousConvolution2D",
-    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
-    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
-    "UpSampling1D", "UpSampling2D", "UpSampling3D", "BatchNormalization", "LayerNormalization",
-    "GroupNormalization", "UnitNormalization", "Normalization", "Rescaling",
-    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "ThresholdedReLU",
+    "Deconvolution2D", "Deconvolution3D", "LayerNormalization", "GroupNormalization",
+    "UnitNormalization", "Normalization", "Rescaling", "ThresholdedReLU",
     "SimpleRNN", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D", "Bidirectional",
     "TimeDistributed", "RNN", "Embedding", "Masking", "RepeatVector", "Permute",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
     "Merge", "Attention", "AdditiveAttention", "MultiHeadAttention", "TFOpLambda",
-    "SlicingOpLambda",
+    "SlicingOpLambda", "LocallyConnected1D", "LocallyConnected2D", "Lambda",
 };
 
 bool op_known_unsupported(const char *class_name)

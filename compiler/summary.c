@@ -80,7 +80,7 @@ void summary_write(StrBuf *sb, const Plan *p, const char *prefix)
 
     int tbytes = m->dtype == DT_F64 ? 8 : 4;
     const char *tname = m->dtype == DT_F64 ? "float64" : "float32";
-    with_commas(b4, sizeof b4, (tr + nt) * tbytes);
+    with_commas(b4, sizeof b4, p->weights * tbytes); /* compiled: BatchNormalization folded */
     with_commas(b5, sizeof b5, p->arena * tbytes);
     with_commas(b6, sizeof b6, p->macs);
     sb_printf(sb, "%sWeights: %s bytes (%s)\n", prefix, b4, tname);

@@ -4,8 +4,9 @@
  *
  *   gradcheck        (built once per model: KCC_HEADER, KCC_DEF)
  *
- * The scalar checked is L = sum_i r_i y_i for fixed random r, so dL/dy = r
- * is known exactly.  Dropout draws the same mask in every forward call
+ * The scalar checked is L = penalty + sum_i r_i y_i for fixed random r,
+ * where penalty is what forward returns (activity regularizers), so
+ * dL/dy = r is known exactly and backward adds the penalty's gradient.  Dropout draws the same mask in every forward call
  * (the generator is reset before each).  Every parameter is perturbed by
  * h = 1e-3 (float32: a smaller step drowns in rounding) and
  * |analytic - numeric| <= 2e-3 * max(1, |numeric|) must hold for all but
@@ -28,14 +29,19 @@
 
 static const kcc_model_def *def = &KCC_DEF;
 
-static double loss_of(float *p, float *work, const float *x, const float *r, int n,
+static double loss_of(const float *p, float *work, const float *x, const float *r, int n,
                       int logits)
 {
     long out = def->output_size * n;
     float *y = malloc(sizeof *y * (size_t)out), *z = malloc(sizeof *z * (size_t)out);
+    /* Forward may move batch normalization's moving averages: on a copy,
+     * so that every call sees the same parameters. */
+    float *q = malloc(sizeof *q * (size_t)(def->param_count + 1));
+    memcpy(q, p, sizeof *q * (size_t)def->param_count);
     kcc_rng rng;
     kcc_rng_seed(&rng, 7);
-    double l = def->forward(p, work, x, y, z, n, 1, &rng);
+    double l = def->forward(q, work, x, y, z, n, 1, &rng);
+    free(q);
     for (long i = 0; i < out; i++)
         l += (double)r[i] * (logits ? z[i] : y[i]);
     free(y);
