@@ -4,9 +4,11 @@
 #   demo  install the Debian packages kcc needs, build it, compile the
 #         bundled trained XOR model (models/xor_trained) to C, build that
 #         C and run it
-#   test  the same set-up, then the whole test suite: the normal build, a
-#         build under AddressSanitizer + UndefinedBehaviorSanitizer, and
-#         a clang build (warnings are errors in all three); with npm, also
+#   test  the same set-up, then the whole test suite: the normal build
+#         (with the --blas tests, linked with OpenBLAS), a build under
+#         AddressSanitizer + UndefinedBehaviorSanitizer, and a clang build
+#         (warnings are errors in all three; the minutes-long training
+#         runs, label "slow", only in the first); with npm, also
 #         TensorFlow.js in tools/tfjs for the tests that use it
 #
 # Run as root (or with sudo available) on a fresh Debian 12 machine.
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 # ---- Debian packages -------------------------------------------------------
-PACKAGES="build-essential cmake ninja-build pkg-config libcjson-dev zlib1g-dev clang"
+PACKAGES="build-essential cmake ninja-build pkg-config libcjson-dev zlib1g-dev clang libopenblas-dev"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -56,12 +58,13 @@ test)
         (cd tools/tfjs && npm ci --no-audit --no-fund --loglevel=error) ||
             echo "== TensorFlow.js not installed: its tests will be skipped"
     fi
-    build build all
+    build build all -DKCC_OPENBLAS=ON
     (cd build && ctest -j "$JOBS" --output-on-failure)
+    # The long training runs (label "slow") once, in the normal build.
     build build-asan all -DKCC_SANITIZE=ON
-    (cd build-asan && ctest -j "$JOBS" --output-on-failure)
+    (cd build-asan && ctest -j "$JOBS" --output-on-failure -LE slow)
     build build-clang all -DCMAKE_C_COMPILER=clang
-    (cd build-clang && ctest -j "$JOBS" --output-on-failure)
+    (cd build-clang && ctest -j "$JOBS" --output-on-failure -LE slow)
     echo "== all tests passed (gcc, gcc with ASan+UBSan, clang)"
     ;;
 *)

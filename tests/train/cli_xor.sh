@@ -58,7 +58,15 @@ paste -d' ' pred.csv deployed.txt | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d
     --loss binary_crossentropy --metrics accuracy --epochs 100000000 --batch-size 1 \
     --seed 1 --verbose 0 -o stopped &
 pid=$!
-sleep 1
+# SIGINT once training runs (the first epoch's line in the history): a
+# background job of a script ignores SIGINT until kcc fit installs its
+# handler, and compiling the training code takes a while.
+tries=0
+while [ ! -s stopped/history.csv ] || [ "$(wc -l <stopped/history.csv)" -lt 2 ]; do
+    tries=$((tries + 1))
+    [ $tries -le 600 ] || break
+    sleep 0.1
+done
 kill -INT $pid
 wait $pid
 status=$?
