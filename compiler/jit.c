@@ -151,7 +151,14 @@ bool jit_load(Diag *d, Model *m, int batch, int threads, Jit *jit)
             setenv("OMP_NUM_THREADS", buf, 1);
         }
         setenv("OMP_WAIT_POLICY", "passive", 0);
-        jit->handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+        /* Kept mapped after dlclose (where the platform can): OpenMP's
+         * runtime, loaded with it, keeps its thread pool in its own
+         * globals, which must outlive the library's last use. */
+        int flags = RTLD_NOW | RTLD_LOCAL;
+#ifdef RTLD_NODELETE
+        flags |= RTLD_NODELETE;
+#endif
+        jit->handle = dlopen(so, flags);
         if (!jit->handle) {
             diag_error(d, "cannot load the compiled training code: %s", dlerror());
             ok = false;
