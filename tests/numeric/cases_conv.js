@@ -396,6 +396,7 @@ module.exports = (add, L, helpers) => {
                          kcc({kind: 'transpose', rank: 3, filters: 2, kernel: [1, 2, 2], cf: true},
                              {name: 'transpose3d_first'})])});
 
+
   // ---- Keras 1 ---------------------------------------------------------------
   // The same layers written as Keras 1.2 writes them.
   function keras1(topo) {
@@ -440,4 +441,31 @@ module.exports = (add, L, helpers) => {
        build: () => seq([L.conv2d({filters: 3, kernelSize: [3, 2], padding: 'same', strides: [2, 1],
                                    dataFormat: cf, activation: 'tanh', inputShape: [2, 6, 5]}),
                          L.conv2d({filters: 2, kernelSize: 2, dataFormat: cf, useBias: false})])});
+
+  // ---- channels_first counterparts ---------------------------------------
+  // Every layer with a data_format is checked in both.  These come last:
+  // TF.js numbers its layers across cases, so a case added before others
+  // would rename their layers.
+  add({name: 'conv1d_transpose_channels_first', inShape: [3, 5], scale: 1, formats: ['tfjs'],
+       note: 'TF.js has no Conv1DTranspose or channels_first Conv1D: computed by KccConv (transposes)',
+       edit: kerasLayers,
+       build: () => seq([kcc({kind: 'conv', rank: 1, filters: 2, kernel: [1], cf: true},
+                             {name: 'conv1d_first', inputShape: [3, 5]}),
+                         kcc({kind: 'transpose', rank: 1, filters: 3, kernel: [3], strides: [2],
+                              cf: true, act: 'tanh'}, {name: 'transpose1d_first'})])});
+  add({name: 'conv3d_transpose_channels_first', inShape: [2, 2, 3, 2], scale: 1, formats: ['tfjs'],
+       note: 'TF.js has no channels_first Conv3D/Conv3DTranspose: computed by KccConv (transposes); ' +
+             'no step: TF.js has no gradient for conv3dTranspose',
+       noStep: true, edit: kerasLayers,
+       build: () => seq([kcc({kind: 'conv', rank: 3, filters: 3, kernel: [1, 1, 1], cf: true},
+                             {name: 'conv3d_first', inputShape: [2, 2, 3, 2]}),
+                         kcc({kind: 'transpose', rank: 3, filters: 2, kernel: [2, 3, 2], strides: [2, 1, 2],
+                              padding: 'same', cf: true}, {name: 'transpose3d_first_same'})])});
+  add({name: 'separable_conv1d_channels_first', inShape: [3, 8], scale: 1, formats: ['tfjs'],
+       note: 'TF.js has no SeparableConv1D or channels_first Conv1D: computed by KccConv (transposes)',
+       edit: kerasLayers,
+       build: () => seq([kcc({kind: 'conv', rank: 1, filters: 2, kernel: [1], cf: true},
+                             {name: 'conv1d_first', inputShape: [3, 8]}),
+                         kcc({kind: 'separable', rank: 1, filters: 3, kernel: [3], mult: 2, strides: [2],
+                              padding: 'same', cf: true, act: 'tanh'}, {name: 'separable1d_first'})])});
 };

@@ -348,4 +348,14 @@ module.exports = (add, L, helpers) => {
        edit: kerasLayers,
        build: () => seq([L.dense({units: 5, inputShape: [4]}), penalty(0.01, 0.03, false),
                          L.dense({units: 2})])});
+
+  // ---- channels_first counterparts -------------------------------------------
+  // Every layer with a data_format is checked in both.  These come last:
+  // TF.js numbers its layers across cases, so a case added before others
+  // would rename their layers.
+  add({name: 'spatial_dropout2d_channels_first', inShape: [2, 3, 4], scale: 2, formats: ['tfjs'],
+       note: 'TF.js has no SpatialDropout2D: a Dropout renamed (the identity at inference)',
+       edit: renameDropout('SpatialDropout2D', {data_format: 'channels_first'}),
+       build: () => seq([L.dense({units: 3, inputShape: [2, 3, 4]}), L.dropout({rate: 0.4}),
+                         L.flatten({}), L.dense({units: 2})])});
 };

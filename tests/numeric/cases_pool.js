@@ -208,16 +208,19 @@ module.exports = (add, L, helpers) => {
          c.dim_ordering = 'tf';
        }});
   // [D, H, W, C] -> pad D, H on [D, H, W*C] -> pad W on [D'*H', W, C].
-  const box3d = (inShape, units, p, layer2d) => () => {
-    const [d, h, w] = inShape;
-    const [d2, h2, w2] = [0, 1, 2].map(i => inShape[i] + (layer2d === 'pad' ? 1 : -1) *
-                                                          (p[i][0] + p[i][1]));
+  // boxLayers: those layers for [d, h, w, c] data; box3d: a Dense, then them.
+  const boxLayers = (dims, c, p, layer2d) => {
+    const [d, h, w] = dims;
+    const [d2, h2, w2] = [0, 1, 2].map(i => dims[i] + (layer2d === 'pad' ? 1 : -1) *
+                                                       (p[i][0] + p[i][1]));
     const mk = pads => (layer2d === 'pad' ? L.zeroPadding2d({padding: pads})
                                           : L.cropping2D({cropping: pads}));
-    return seq([L.dense({units, inputShape: inShape}), L.reshape({targetShape: [d, h, w * units]}),
-                mk([p[0], p[1]]), L.reshape({targetShape: [d2 * h2, w, units]}),
-                mk([[0, 0], p[2]]), L.reshape({targetShape: [d2, h2, w2, units]})]);
+    return [L.reshape({targetShape: [d, h, w * c]}),
+            mk([p[0], p[1]]), L.reshape({targetShape: [d2 * h2, w, c]}),
+            mk([[0, 0], p[2]]), L.reshape({targetShape: [d2, h2, w2, c]})];
   };
+  const box3d = (inShape, units, p, layer2d) => () =>
+    seq([L.dense({units, inputShape: inShape}), ...boxLayers(inShape.slice(0, 3), units, p, layer2d)]);
   add({name: 'zeropad3d', inShape: [2, 3, 2, 2], scale: 2,
        note: 'TF.js has no ZeroPadding3D: built from two ZeroPadding2D and Reshapes',
        build: box3d([2, 3, 2, 2], 3, [[1, 0], [0, 2], [1, 1]], 'pad'),
@@ -324,4 +327,65 @@ module.exports = (add, L, helpers) => {
        note: `TF.js has no UpSampling3D: ${viaRepeat}`,
        ...upsample([2, 2, 3, 2], 2, [2, 3, 2], 'UpSampling3D',
                    {size: [2, 3, 2], data_format: 'channels_last'})});
+
+  // ---- channels_first counterparts ---------------------------------------
+  // Every layer with a data_format is checked in both.  These come last:
+  // TF.js numbers its layers (and replace its edits) across cases, so a
+  // case added before others would rename their layers.
+  const pf = 'channelsFirst';
+  // Length 7, pool 3, stride 2, same: padding 1 before and 1 after.
+  add({name: 'maxpool1d_channels_first', inShape: [3, 6], scale: 2, formats: ['tfjs'],
+       note: 'TF.js has no channels_first 1D pooling: built as Permute + MaxPooling1D + Permute',
+       build: () => seq([L.dense({units: 7, inputShape: [3, 6]}), L.permute({dims: [2, 1]}),
+                         L.maxPooling1d({poolSize: 3, strides: 2, padding: 'same'}),
+                         L.permute({dims: [2, 1]})]),
+       edit: topo => replace(topo, 1, 3, 'MaxPooling1D',
+                             {pool_size: [3], padding: 'same', strides: [2],
+                              data_format: 'channels_first'})});
+  add({name: 'avgpool1d_channels_first', inShape: [2, 5], scale: 2, formats: ['tfjs'],
+       note: 'TF.js has no channels_first 1D pooling: built as Permute + AveragePooling1D + Permute',
+       build: () => seq([L.dense({units: 7, inputShape: [2, 5]}), L.permute({dims: [2, 1]}),
+                         L.averagePooling1d({poolSize: 3, strides: 2, padding: 'valid'}),
+                         L.permute({dims: [2, 1]})]),
+       edit: topo => replace(topo, 1, 3, 'AveragePooling1D',
+                             {pool_size: [3], padding: 'valid', strides: [2],
+                              data_format: 'channels_first'})});
+  // [2, 4, 3, 4], pool 2x2x3, strides 2x1x1, valid: [2, 2, 2, 2].
+  add({name: 'avgpool3d_channels_first', inShape: [2, 4, 3, 5], scale: 2, formats: ['tfjs'],
+       build: () => seq([L.dense({units: 4, inputShape: [2, 4, 3, 5]}),
+                         L.averagePooling3d({poolSize: [2, 2, 3], strides: [2, 1, 1],
+                                             padding: 'valid', dataFormat: pf})])});
+  add({name: 'gavgpool2d_channels_first', inShape: [3, 4, 5], scale: 2, formats: ['tfjs'],
+       build: () => seq([L.dense({units: 4, inputShape: [3, 4, 5]}),
+                         L.globalAveragePooling2d({dataFormat: pf})])});
+  add({name: 'gavgpool3d_channels_first', inShape: [3, 2, 3, 4], scale: 2, formats: ['tfjs'],
+       note: 'TF.js has no GlobalAveragePooling3D: built as Reshape + Permute + GlobalAveragePooling1D',
+       build: () => seq([L.dense({units: 2, inputShape: [3, 2, 3, 4]}),
+                         L.reshape({targetShape: [3, 12]}), L.permute({dims: [2, 1]}),
+                         L.globalAveragePooling1d({})]),
+       edit: topo => replace(topo, 1, 3, 'GlobalAveragePooling3D', {data_format: 'channels_first'})});
+  add({name: 'gmaxpool1d_channels_first', inShape: [4, 5], scale: 2, formats: ['tfjs'],
+       note: 'TF.js has no channels_first 1D global pooling: built as Permute + GlobalMaxPooling1D',
+       build: () => seq([L.dense({units: 6, inputShape: [4, 5]}), L.permute({dims: [2, 1]}),
+                         L.globalMaxPooling1d({})]),
+       edit: topo => replace(topo, 1, 2, 'GlobalMaxPooling1D', {data_format: 'channels_first'})});
+  // [C, D, H, W] permuted to [D, H, W, C], boxLayers, and back.
+  const box3dFirst = (inShape, units, p, layer2d) => () =>
+    seq([L.dense({units, inputShape: inShape}), L.permute({dims: [2, 3, 4, 1]}),
+         ...boxLayers([inShape[1], inShape[2], units], inShape[0], p, layer2d),
+         L.permute({dims: [4, 1, 2, 3]})]);
+  add({name: 'zeropad3d_channels_first', inShape: [2, 2, 3, 3], scale: 2, formats: ['tfjs'],
+       note: 'TF.js has no ZeroPadding3D: built from Permutes, two ZeroPadding2D and Reshapes',
+       build: box3dFirst([2, 2, 3, 3], 2, [[0, 1], [2, 0], [1, 1]], 'pad'),
+       edit: topo => replace(topo, 1, 7, 'ZeroPadding3D',
+                             {padding: [[0, 1], [2, 0], [1, 1]], data_format: 'channels_first'})});
+  add({name: 'crop3d_channels_first', inShape: [2, 4, 5, 3], scale: 2, formats: ['tfjs'],
+       note: 'TF.js has no Cropping3D: built from Permutes, two Cropping2D and Reshapes',
+       build: box3dFirst([2, 4, 5, 3], 4, [[1, 0], [1, 2], [1, 1]], 'crop'),
+       edit: topo => replace(topo, 1, 7, 'Cropping3D',
+                             {cropping: [[1, 0], [1, 2], [1, 1]], data_format: 'channels_first'})});
+  add({name: 'upsample3d_channels_first', inShape: [2, 2, 2, 3], scale: 2, formats: ['tfjs'],
+       note: `TF.js has no UpSampling3D: Permute, ${viaRepeat}, Permute`,
+       ...upsample([2, 2, 2, 3], 2, [2, 1, 3], 'UpSampling3D',
+                   {size: [2, 1, 3], data_format: 'channels_first'}, true)});
 };
