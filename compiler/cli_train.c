@@ -138,6 +138,7 @@ static int parse(Diag *d, int argc, char **argv, TrainOptions *o)
     o->shuffle = 1;
     o->initial_epoch = -1;
     o->verbose = -1;
+    o->threads = -1; /* not given */
     o->learning_rate = o->momentum = o->weight_decay = NAN;
     o->clipnorm = o->clipvalue = o->global_clipnorm = NAN;
     o->lr_factor = 0.1;
@@ -225,7 +226,7 @@ static int parse(Diag *d, int argc, char **argv, TrainOptions *o)
         diag_error(d, "--images and --labels go together");
     if (o->test_split >= 1 || o->validation_split >= 1)
         diag_error(d, "--test-split and --validation-split take a fraction below 1");
-    if (o->threads > 4096)
+    if (o->threads == 0 || o->threads > 4096)
         diag_error(d, "--threads %d: expected 1 to 4096", o->threads);
     return d->errors ? 1 : 0;
 }
