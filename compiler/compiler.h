@@ -484,6 +484,9 @@ typedef enum Padding { PAD_VALID, PAD_SAME, PAD_CAUSAL } Padding;
 bool cfg_ints(CfgReader *r, const char *key, int n, const int *def, int lo, int *out);
 /* "padding": valid, same, and causal where allowed (Conv1D). */
 Padding cfg_padding(CfgReader *r, bool causal_ok);
+/* Keras 1's dim_ordering value v: "tf", "th", or "default" (keras.json's
+ * format); anything else is an error at config.dim_ordering, and def. */
+DataFormat cfg_dim_ordering(CfgReader *r, const cJSON *v, DataFormat def);
 /* A sample's n spatial sizes (dims[3], 1 beyond n) and channels, in a
  * format; reports a wrong rank. */
 bool spatial_of(Model *m, const Layer *l, const Shape *in, int n, DataFormat f, long *dims,

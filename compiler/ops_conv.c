@@ -193,19 +193,8 @@ static DataFormat parse_format(CfgReader *r, const ConvRow *row)
 {
     const cJSON *dimo = cfg_take(r, NULL, "dim_ordering", (char *)NULL);
     const cJSON *df = cJSON_GetObjectItemCaseSensitive(r->obj, "data_format");
-    if (dimo && (!df || cJSON_IsNull(df))) {
-        const char *s = cJSON_IsString(dimo) ? dimo->valuestring : "";
-        if (strcmp(s, "tf") == 0)
-            return FMT_CHANNELS_LAST;
-        if (strcmp(s, "th") == 0)
-            return FMT_CHANNELS_FIRST;
-        if (strcmp(s, "default") == 0)
-            return r->m->config.image_data_format;
-        char *repr = json_repr(dimo);
-        bad(r, "config.dim_ordering", "expected \"tf\", \"th\" or \"default\", got %s", repr);
-        free(repr);
-        return FMT_CHANNELS_LAST;
-    }
+    if (dimo && (!df || cJSON_IsNull(df)))
+        return cfg_dim_ordering(r, dimo, FMT_CHANNELS_LAST);
     /* tf.keras's Conv1D defaults to channels_last (Keras 3: keras.json);
      * Keras 1's Convolution1D has no format at all. */
     if (row->kind == CK_CONV && row->n == 1 && (!df || cJSON_IsNull(df)) &&

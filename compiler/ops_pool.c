@@ -81,7 +81,7 @@ static bool has_key(const CfgReader *r, const char *key)
  * "default").  Absent, it is keras.json's image_data_format, except for the
  * 1D layers of Keras 1 and 2 (one_d_last), whose default was channels_last
  * whatever keras.json said. */
-static DataFormat read_format(CfgReader *r, Layer *l, bool one_d_last)
+static DataFormat read_format(CfgReader *r, bool one_d_last)
 {
     if (has_key(r, "data_format")) {
         cfg_ignore(r, "dim_ordering", (char *)NULL);
@@ -91,20 +91,7 @@ static DataFormat read_format(CfgReader *r, Layer *l, bool one_d_last)
     DataFormat def = one_d_last && r->m->keras_major < 3 ? FMT_CHANNELS_LAST
                                                           : r->m->config.image_data_format;
     const cJSON *v = cfg_take(r, NULL, "dim_ordering", (char *)NULL);
-    if (!v)
-        return def;
-    const char *s = cJSON_IsString(v) ? v->valuestring : "";
-    if (strcmp(s, "tf") == 0)
-        return FMT_CHANNELS_LAST;
-    if (strcmp(s, "th") == 0)
-        return FMT_CHANNELS_FIRST;
-    if (strcmp(s, "default") == 0)
-        return r->m->config.image_data_format;
-    char *msg = expect_got("\"tf\", \"th\" or \"default\"", v);
-    layer_error(r->m, l, "config.dim_ordering", "%s", msg);
-    free(msg);
-    l->ok = false;
-    return def;
+    return v ? cfg_dim_ordering(r, v, def) : def;
 }
 
 /* A size option under its name or Keras 1's (pool_length, stride, length). */
@@ -253,14 +240,14 @@ static void pool_parse(CfgReader *r, Layer *l)
     /* strides default to the pool size (Keras 1: stride). */
     read_sizes(r, "strides", n == 1 ? "stride" : NULL, n, l->kernel, l->strides);
     l->padding = read_padding(r, l);
-    l->format = read_format(r, l, n == 1);
+    l->format = read_format(r, n == 1);
 }
 
 static void global_pool_parse(CfgReader *r, Layer *l)
 {
     int n = name_axes(l);
     l->nspatial = n;
-    l->format = read_format(r, l, n == 1);
+    l->format = read_format(r, n == 1);
     l->keepdims = cfg_bool(r, "keepdims", false);
 }
 
@@ -271,7 +258,7 @@ static void zero_padding_parse(CfgReader *r, Layer *l)
     read_pads(r, l, "padding", n, 1);
     /* Keras 3's ZeroPadding1D has a data_format; Keras 1 and 2's was
      * channels_last. */
-    l->format = read_format(r, l, n == 1);
+    l->format = read_format(r, n == 1);
 }
 
 static void cropping_parse(CfgReader *r, Layer *l)
@@ -281,7 +268,7 @@ static void cropping_parse(CfgReader *r, Layer *l)
     /* Keras's defaults: (1, 1) in 1D, none in 2D, one on each side in 3D. */
     read_pads(r, l, "cropping", n, n == 2 ? 0 : 1);
     /* Cropping1D has no data_format: it crops axis 1. */
-    l->format = n == 1 ? FMT_CHANNELS_LAST : read_format(r, l, false);
+    l->format = n == 1 ? FMT_CHANNELS_LAST : read_format(r, false);
 }
 
 static void upsampling_parse(CfgReader *r, Layer *l)
@@ -309,7 +296,7 @@ static void upsampling_parse(CfgReader *r, Layer *l)
         }
     }
     /* UpSampling1D has no data_format: it repeats axis 1. */
-    l->format = n == 1 ? FMT_CHANNELS_LAST : read_format(r, l, false);
+    l->format = n == 1 ? FMT_CHANNELS_LAST : read_format(r, false);
 }
 
 /* ---- shapes -------------------------------------------------------------- */

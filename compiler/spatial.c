@@ -16,6 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+DataFormat cfg_dim_ordering(CfgReader *r, const cJSON *v, DataFormat def)
+{
+    const char *s = cJSON_IsString(v) ? v->valuestring : "";
+    if (strcmp(s, "tf") == 0)
+        return FMT_CHANNELS_LAST;
+    if (strcmp(s, "th") == 0)
+        return FMT_CHANNELS_FIRST;
+    if (strcmp(s, "default") == 0)
+        return r->m->config.image_data_format;
+    char *msg = expect_got("\"tf\", \"th\" or \"default\"", v);
+    layer_error(r->m, r->l, "config.dim_ordering", "%s", msg);
+    free(msg);
+    r->l->ok = false;
+    return def;
+}
+
 bool cfg_ints(CfgReader *r, const char *key, int n, const int *def, int lo, int *out)
 {
     for (int i = 0; i < n; i++)
