@@ -431,10 +431,11 @@ static void bn_train(TEmit *te, const TStep *s)
         sb_printf(&dstats, "g[%ld + c] -= (float)(sdy * gm * inv);\n"
                            "g[%ld + c] -= (float)(0.5 * sdyx * gm * inv * inv);", mm, mv);
     }
-    char b[5][32];
+    char b[6][32];
     const char *kv[] = {
         "OUTER", op_num(b[0], outer),
         "C", op_num(b[1], c),
+        "CB", op_num(b[5], c < 64 ? c : 64),
         "INNER", op_num(b[2], inner),
         "MOVING_MEAN", op_num(b[3], mm),
         "MOVING_VARIANCE", op_num(b[4], mv),
