@@ -35,29 +35,10 @@
 const fs = require('fs');
 const path = require('path');
 
-const tfPath = path.join(__dirname, '../../tools/tfjs/node_modules/@tensorflow/tfjs');
-console.warn = () => {}; // TF.js's "install tfjs-node" banner
-const tf = require(tfPath);
+const {tf, rng, seedOf} = require('../tfjs.js');
 const L = tf.layers;
 
 const OUT = path.join(__dirname, 'cases');
-
-// ---- seeded randomness (mulberry32) ---------------------------------------
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function seedOf(name) {
-  let h = 2166136261;
-  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-  return h;
-}
 
 function seq(layers) {
   const m = tf.sequential();
