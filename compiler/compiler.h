@@ -624,6 +624,8 @@ typedef struct Emit {
     const EmitOptions *opt;
     StrBuf *out;                /* the kernels section */
     char **param_expr;          /* [layer * MAX_PARAMS + k]: C expression */
+    const Layer **layers;       /* the layers whose parameters the code holds */
+    int nlayers;
     bool act_used[ACT__COUNT];  /* helpers to emit */
     bool blas_used;             /* a kernel calls CBLAS: include <cblas.h> */
     bool gemm_emitted;          /* templates/gemm.c.in is in the kernels already */

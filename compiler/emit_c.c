@@ -301,10 +301,8 @@ static void emit_weight_arrays(Emit *e, StrBuf *src, StrBuf *wsrc)
 {
     bool separate = e->opt->weights == WEIGHTS_SEPARATE;
     bool any = false;
-    const Layer **layers = xmalloc(sizeof *layers * (size_t)(e->plan->nsteps + 1));
-    int nlayers = param_layers(e->plan, layers);
-    for (int i = 0; i < nlayers; i++) {
-        const Layer *l = layers[i];
+    for (int i = 0; i < e->nlayers; i++) {
+        const Layer *l = e->layers[i];
         for (int k = 0; k < l->nparams; k++) {
             const Param *p = &l->params[k];
             long n = shape_count(&p->shape);
@@ -326,29 +324,25 @@ static void emit_weight_arrays(Emit *e, StrBuf *src, StrBuf *wsrc)
             }
         }
     }
-    free(layers);
 }
 
 /* The runtime weight file's header: magic, version, element size, count
  * and a hash of the architecture (the prefix, every parameter's layer,
  * name and shape). */
-static void weights_header(const Plan *p, const EmitOptions *opt, const Dialect *dl,
+static void weights_header(const Emit *e, const EmitOptions *opt, const Dialect *dl,
                            long count, unsigned char h[32])
 {
     uint64_t hash = 0xcbf29ce484222325ULL;
     StrBuf sig = {0};
     sb_printf(&sig, "%s;%s;", opt->prefix, dl->ctype);
-    const Layer **layers = xmalloc(sizeof *layers * (size_t)(p->nsteps + 1));
-    int nlayers = param_layers(p, layers);
-    for (int i = 0; i < nlayers; i++) {
-        const Layer *l = layers[i];
+    for (int i = 0; i < e->nlayers; i++) {
+        const Layer *l = e->layers[i];
         for (int k = 0; k < l->nparams; k++) {
             char b[128];
             sb_printf(&sig, "%d/%s:%s;", l->index, l->params[k].name,
                       dims_str(&l->params[k].shape, b, sizeof b));
         }
     }
-    free(layers);
     for (size_t i = 0; i < sig.len; i++) {
         hash ^= (unsigned char)sig.data[i];
         hash *= 0x100000001b3ULL;
@@ -369,7 +363,7 @@ static void emit_runtime_weights(Emit *e, StrBuf *src, StrBuf *blob, long count,
 {
     const Dialect *dl = e->dl;
     unsigned char h[32];
-    weights_header(e->plan, e->opt, dl, count, h);
+    weights_header(e, e->opt, dl, count, h);
     StrBuf hb = {0}, cnt = {0};
     for (int i = 0; i < 32; i++)
         sb_printf(&hb, "0x%02x%s", h[i], i == 31 ? "" : (i % 8 == 7 ? ",\n" : ", "));
@@ -394,10 +388,8 @@ static void emit_runtime_weights(Emit *e, StrBuf *src, StrBuf *blob, long count,
 
     /* The file itself. */
     sb_addn(blob, (const char *)h, 32);
-    const Layer **layers = xmalloc(sizeof *layers * (size_t)(e->plan->nsteps + 1));
-    int nlayers = param_layers(e->plan, layers);
-    for (int i = 0; i < nlayers; i++) {
-        const Layer *l = layers[i];
+    for (int i = 0; i < e->nlayers; i++) {
+        const Layer *l = e->layers[i];
         for (int k = 0; k < l->nparams; k++) {
             const Param *p = &l->params[k];
             long n = shape_count(&p->shape);
@@ -418,7 +410,6 @@ static void emit_runtime_weights(Emit *e, StrBuf *src, StrBuf *blob, long count,
             }
         }
     }
-    free(layers);
 }
 
 /* ---- the files --------------------------------------------------------- */
@@ -459,17 +450,17 @@ bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res)
 {
     const Model *m = p->m;
     const Dialect *dl = m->dtype == DT_F64 ? &dialect_f64 : &dialect_f32;
-    Emit e = {p, dl, opt, NULL, NULL, {false}, false, false};
+    Emit e = {.plan = p, .dl = dl, .opt = opt};
     memset(res, 0, sizeof *res);
     char *upper = upper_of(opt->prefix);
 
     /* Every parameter's C expression, and its offset in the blob. */
     e.param_expr = xcalloc((size_t)m->nlayers * MAX_PARAMS, sizeof *e.param_expr);
     long count = 0;
-    const Layer **layers = xmalloc(sizeof *layers * (size_t)(p->nsteps + 1));
-    int nlayers = param_layers(p, layers);
-    for (int i = 0; i < nlayers; i++) {
-        const Layer *l = layers[i];
+    e.layers = xmalloc(sizeof *e.layers * (size_t)(p->nsteps + 1));
+    e.nlayers = param_layers(p, e.layers);
+    for (int i = 0; i < e.nlayers; i++) {
+        const Layer *l = e.layers[i];
         for (int k = 0; k < l->nparams; k++) {
             char **slot = &e.param_expr[l->index * MAX_PARAMS + k];
             char *pn = c_identifier(l->params[k].name);
@@ -488,7 +479,6 @@ bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res)
             count += shape_count(&l->params[k].shape);
         }
     }
-    free(layers);
 
     /* Kernels first: they decide which helpers are needed. */
     StrBuf kernels = {0};
@@ -661,6 +651,7 @@ bool emit_c(const Plan *p, const EmitOptions *opt, EmitResult *res)
     for (int i = 0; i < m->nlayers * MAX_PARAMS; i++)
         free(e.param_expr[i]);
     free(e.param_expr);
+    free(e.layers);
     sb_free(&kernels);
     sb_free(&weights);
     sb_free(&helpers);
