@@ -431,6 +431,9 @@ const OpDef *op_copy(void);
 /* Declares the layer's next parameter (zeros-initialized, trainable when
  * the layer is). */
 Param *layer_add_param(Layer *l, const char *name, bool trainable);
+/* The layer's parameter of that name: its index (or -1), the parameter
+ * (or NULL). */
+int layer_param_index(const Layer *l, const char *name);
 Param *layer_find_param(Layer *l, const char *name);
 /* Reads the keys that matter only for training: kernel and bias
  * regularizers (after the parameters are declared), the activity

@@ -90,15 +90,6 @@ static const FoldOp fold_ops[] = {
     {"Conv3DTranspose", "kernel", 1},
 };
 
-/* The index of l's parameter of that name, or -1. */
-static int param_index(const Layer *l, const char *name)
-{
-    for (int k = 0; k < l->nparams; k++)
-        if (strcmp(l->params[k].name, name) == 0)
-            return k;
-    return -1;
-}
-
 static bool owned(const Plan *p, const Layer *l)
 {
     for (int i = 0; i < p->nowned; i++)
@@ -164,7 +155,7 @@ static const FoldOp *fold_into(const Plan *p, const Step *s, const Layer *bn, co
     if (bn->norm_axis != axis)
         return NULL;
     long c = out->dim[axis];
-    int ki = param_index(l, f->kernel), bi = param_index(l, "bias");
+    int ki = layer_param_index(l, f->kernel), bi = layer_param_index(l, "bias");
     if (ki < 0)
         return NULL;
     const Param *k = &l->params[ki];
@@ -189,7 +180,7 @@ static void fold(Plan *p, Step *s, const FoldOp *f, const Layer *bn)
     s->layer = l;
     s->folded[s->nfolded++] = bn;
     const Shape *out = &p->m->values[s->out].shape;
-    Param *k = &l->params[param_index(l, f->kernel)];
+    Param *k = &l->params[layer_param_index(l, f->kernel)];
     long c = out->dim[bn->norm_axis];
     if (!l->use_bias) {
         KCC_ASSERT(l->nparams < MAX_PARAMS);
@@ -202,7 +193,7 @@ static void fold(Plan *p, Step *s, const FoldOp *f, const Layer *bn)
             b->data = xcalloc((size_t)c, sizeof *b->data);
         l->use_bias = true;
     }
-    Param *b = &l->params[param_index(l, "bias")];
+    Param *b = &l->params[layer_param_index(l, "bias")];
     if (!k->data || !b->data)
         return;
     double *scale = xmalloc(sizeof *scale * (size_t)c), *shift = xmalloc(sizeof *shift * (size_t)c);

@@ -25,12 +25,18 @@ Param *layer_add_param(Layer *l, const char *name, bool trainable)
     return p;
 }
 
-Param *layer_find_param(Layer *l, const char *name)
+int layer_param_index(const Layer *l, const char *name)
 {
     for (int i = 0; i < l->nparams; i++)
         if (strcmp(l->params[i].name, name) == 0)
-            return &l->params[i];
-    return NULL;
+            return i;
+    return -1;
+}
+
+Param *layer_find_param(Layer *l, const char *name)
+{
+    int i = layer_param_index(l, name);
+    return i < 0 ? NULL : &l->params[i];
 }
 
 static void prelu_index(StrBuf *idx, const Layer *l, const Shape *in);

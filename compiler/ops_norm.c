@@ -321,10 +321,8 @@ static void split_axis(const Shape *s, int axis, long *outer, long *c, long *inn
 
 static const Param *param_named(const Layer *l, const char *name)
 {
-    for (int i = 0; i < l->nparams; i++)
-        if (strcmp(l->params[i].name, name) == 0)
-            return &l->params[i];
-    return NULL;
+    int i = layer_param_index(l, name);
+    return i < 0 ? NULL : &l->params[i];
 }
 
 bool bn_affine(const Layer *bn, long c, double *scale, double *shift)
@@ -749,10 +747,6 @@ static void copy_train(TEmit *te, const TStep *s)
 
 /* ---- Keras 2 JSON ------------------------------------------------------ */
 
-static const Param *param_or_null(const Layer *l, const char *name)
-{
-    return param_named(l, name);
-}
 
 static cJSON *init_json(const Param *p, kcc_init_kind def)
 {
@@ -785,13 +779,13 @@ bool norm_keras_config(const Model *m, const Layer *l, cJSON *c)
         cJSON_AddNumberToObject(c, "epsilon", l->epsilon);
         cJSON_AddBoolToObject(c, "center", l->center);
         cJSON_AddBoolToObject(c, "scale", l->scale);
-        const Param *g = param_or_null(l, "gamma"), *b = param_or_null(l, "beta");
+        const Param *g = param_named(l, "gamma"), *b = param_named(l, "beta");
         cJSON_AddItemToObject(c, "beta_initializer", init_json(b, KCC_INIT_ZEROS));
         cJSON_AddItemToObject(c, "gamma_initializer", init_json(g, KCC_INIT_ONES));
         cJSON_AddItemToObject(c, "moving_mean_initializer",
-                              init_json(param_or_null(l, "moving_mean"), KCC_INIT_ZEROS));
+                              init_json(param_named(l, "moving_mean"), KCC_INIT_ZEROS));
         cJSON_AddItemToObject(c, "moving_variance_initializer",
-                              init_json(param_or_null(l, "moving_variance"), KCC_INIT_ONES));
+                              init_json(param_named(l, "moving_variance"), KCC_INIT_ONES));
         cJSON_AddItemToObject(c, "beta_regularizer", regularizer_json(b));
         cJSON_AddItemToObject(c, "gamma_regularizer", regularizer_json(g));
         cJSON_AddNullToObject(c, "beta_constraint");
