@@ -747,7 +747,6 @@ static void copy_train(TEmit *te, const TStep *s)
 
 /* ---- Keras 2 JSON ------------------------------------------------------ */
 
-
 static cJSON *init_json(const Param *p, kcc_init_kind def)
 {
     kcc_initializer in;
