@@ -679,19 +679,21 @@ static int run(Diag *d, const TrainOptions *o)
         long out = jit.def->output_size;
         float *y = xmalloc(sizeof *y * (size_t)(on->n * out + 1));
         kcc_predict(&t, on->x, on->n, y, &err);
-        FILE *f = o->output ? fopen(o->output, "w") : stdout;
-        if (!f) {
-            diag_error(d, "%s: cannot write: %s", o->output, strerror(errno));
-            free(y);
-            goto done;
-        }
+        StrBuf csv = {0};
+        sb_add(&csv, "");
         for (long i = 0; i < on->n; i++)
             for (long k = 0; k < out; k++)
-                fprintf(f, "%.9g%s", y[i * out + k], k + 1 == out ? "\n" : ",");
-        if (f != stdout)
-            fclose(f);
+                sb_printf(&csv, "%.9g%s", y[i * out + k], k + 1 == out ? "\n" : ",");
         free(y);
-        rc = 0;
+        bool wrote;
+        if (o->output) {
+            OutFile f = {o->output, csv.data, csv.len};
+            wrote = write_files_atomic(d, &f, 1);
+        } else {
+            wrote = fwrite(csv.data, 1, csv.len, stdout) == csv.len && fflush(stdout) == 0;
+        }
+        sb_free(&csv);
+        rc = wrote ? 0 : 1;
         goto done;
     }
     if (!fit) {

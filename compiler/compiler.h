@@ -582,7 +582,9 @@ void template_expand(StrBuf *out, const char *tmpl, const char *const *kv);
 const char *template_get(const char *name);
 
 /* Writes files all-or-nothing: each goes to a temporary file beside its
- * destination and is renamed into place only when all were written. */
+ * destination and is renamed into place only when all were written;
+ * character devices and FIFOs are written in place, directories and
+ * other special files refused (runtime/files.c). */
 typedef struct OutFile {
     const char *path;
     const char *data;

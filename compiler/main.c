@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "compiler.h"
 
+#include "files.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -29,7 +31,8 @@ static const char usage_text[] =
     "with its weight shards.\n"
     "\n"
     "Options:\n"
-    "  -o FILE              the C file to write; the header goes beside it\n"
+    "  -o FILE              the C file to write; the header goes beside it (a\n"
+    "                       device or FIFO such as /dev/stdout gets the C alone)\n"
     "  --name PREFIX        prefix of the generated API (default: the model's name)\n"
     "  --weights MODE       embed: static const arrays in OUT.c (default)\n"
     "                       separate: const arrays in OUT_weights.c\n"
@@ -311,6 +314,7 @@ static void dep_escape(StrBuf *sb, const char *path)
 typedef struct Outputs {
     char *header;
     char *weights;              /* NULL with --weights embed */
+    bool stream;                /* -o is a device or FIFO: the source alone */
 } Outputs;
 
 /* Refuses, before any work, outputs that would replace the files read. */
@@ -325,6 +329,8 @@ static bool check_outputs(Diag *d, const Options *o, const Outputs *out)
         {o->keras_config, "the --keras-config file"},
     };
     bool ok = true;
+    if (out->stream)
+        outs[1][0] = outs[2][0] = NULL;
     for (int i = 0; i < 4; i++)
         for (int k = 0; k < 3; k++)
             if (outs[i][0] && ins[k][0] &&
@@ -339,8 +345,11 @@ static bool check_outputs(Diag *d, const Options *o, const Outputs *out)
 
 static int run(Diag *d, const Options *o, int argc, char **argv)
 {
-    Outputs out = {NULL, NULL};
+    Outputs out = {NULL, NULL, false};
     if (!o->summary) {
+        /* A device or FIFO (-o /dev/null, -o /dev/stdout) gets the C source
+         * alone: there is no "beside" it for the header and the weights. */
+        out.stream = kcc_path_is_stream(o->output);
         out.header = with_suffix(o->output, ".c", ".h");
         out.weights = o->weights == WEIGHTS_SEPARATE ? with_suffix(o->output, ".c", "_weights.c")
                     : o->weights == WEIGHTS_RUNTIME  ? with_suffix(o->output, ".c", ".weights")
@@ -429,11 +438,13 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
     OutFile files[4];
     int nfiles = 0;
     files[nfiles++] = (OutFile){o->output, res.source.data, res.source.len};
-    files[nfiles++] = (OutFile){header, res.header.data, res.header.len};
-    if (o->weights == WEIGHTS_SEPARATE)
-        files[nfiles++] = (OutFile){wfile, res.weights_source.data, res.weights_source.len};
-    if (o->weights == WEIGHTS_RUNTIME)
-        files[nfiles++] = (OutFile){wfile, res.weights_blob.data, res.weights_blob.len};
+    if (!out.stream) {
+        files[nfiles++] = (OutFile){header, res.header.data, res.header.len};
+        if (o->weights == WEIGHTS_SEPARATE)
+            files[nfiles++] = (OutFile){wfile, res.weights_source.data, res.weights_source.len};
+        if (o->weights == WEIGHTS_RUNTIME)
+            files[nfiles++] = (OutFile){wfile, res.weights_blob.data, res.weights_blob.len};
+    }
     StrBuf dep = {0};
     if (o->depfile) {
         for (int i = 0; i < nfiles; i++) {

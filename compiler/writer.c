@@ -1,14 +1,14 @@
 /*
- * writer.c - text out: template expansion and all-or-nothing files.
+ * writer.c - text out: template expansion and all-or-nothing files
+ * (runtime/files.c writes them).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "compiler.h"
 
-#include <errno.h>
+#include "files.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* templates.c is generated from templates/ at build time. */
 typedef struct KccTemplate {
@@ -89,59 +89,13 @@ void template_expand(StrBuf *out, const char *tmpl, const char *const *kv)
 
 bool write_files_atomic(Diag *d, const OutFile *files, int n)
 {
-    char **tmp = xcalloc((size_t)n, sizeof *tmp);
-    bool ok = true;
-    mode_t mask = umask(0);
-    umask(mask);
-    for (int i = 0; i < n && ok; i++) {
-        tmp[i] = xformat("%s.kcc-XXXXXX", files[i].path);
-        int fd = mkstemp(tmp[i]);
-        if (fd < 0) {
-            diag_error(d, "%s: cannot create: %s%s", files[i].path, strerror(errno),
-                       errno == ENOENT ? " (does the directory exist?)" : "");
-            free(tmp[i]);
-            tmp[i] = NULL;
-            ok = false;
-            break;
-        }
-        const char *data = files[i].data;
-        size_t left = files[i].len;
-        while (left > 0) {
-            ssize_t w = write(fd, data, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                diag_error(d, "%s: cannot write: %s", files[i].path,
-                           w < 0 ? strerror(errno) : "no space?");
-                ok = false;
-                break;
-            }
-            data += w;
-            left -= (size_t)w;
-        }
-        if (ok && fchmod(fd, 0666 & ~mask) != 0) {
-            diag_error(d, "%s: cannot set permissions: %s", files[i].path, strerror(errno));
-            ok = false;
-        }
-        if (close(fd) != 0 && ok) {
-            diag_error(d, "%s: cannot write: %s", files[i].path, strerror(errno));
-            ok = false;
-        }
-    }
-    for (int i = 0; i < n && ok; i++) {
-        if (rename(tmp[i], files[i].path) != 0) {
-            diag_error(d, "%s: cannot replace: %s", files[i].path, strerror(errno));
-            ok = false;
-        } else {
-            free(tmp[i]);
-            tmp[i] = NULL;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        if (tmp[i])
-            unlink(tmp[i]);
-        free(tmp[i]);
-    }
-    free(tmp);
+    kcc_out_file *f = xcalloc((size_t)n, sizeof *f);
+    for (int i = 0; i < n; i++)
+        f[i] = (kcc_out_file){files[i].path, files[i].data, files[i].len};
+    kcc_error err;
+    bool ok = kcc_write_files(f, n, 0, &err) == KCC_OK;
+    if (!ok)
+        diag_error(d, "%s", err.message);
+    free(f);
     return ok;
 }

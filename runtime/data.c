@@ -23,7 +23,7 @@
  * reads both).  One-hot labels have max(10, largest label + 1) classes, so
  * every part of a ten-class set gets ten columns whatever labels it holds.
  */
-#include "kcc.h"
+#include "files.h"
 
 #include <cjson/cJSON.h>
 #include <zlib.h>
@@ -1502,23 +1502,13 @@ kcc_status kcc_preprocessing_save(const kcc_preprocessing *pp, const char *path,
     cJSON_Delete(root);
     if (!text)
         return nomem(err, path);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        int e = errno;
-        cJSON_free(text);
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot create: %s", path, strerror(e));
-    }
+    /* The text and a line end (in place of its terminating NUL), written
+     * all or nothing (files.c). */
     size_t len = strlen(text);
-    int wrote = fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF;
-    int e = errno;
+    text[len] = '\n';
+    kcc_status st = kcc_write_file(path, text, len + 1, err);
     cJSON_free(text);
-    if (fclose(f) != 0 && wrote) {
-        wrote = 0;
-        e = errno;
-    }
-    if (!wrote)
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    return KCC_OK;
+    return st;
 }
 
 /* Validation of a loaded file: path is the file, jpath the JSON path. */

@@ -26,14 +26,13 @@
  * presentation attributes only: no scripts, styles or external resources.
  *
  * Numbers are written and read the same way in every locale, and both
- * files are written atomically: to a temporary file beside the target,
- * flushed to disk, then renamed over it.
+ * files are written atomically (files.c): to a temporary file beside the
+ * target, flushed to disk, then renamed over it.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "kcc.h"
+#include "files.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -41,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The picture's coordinates must not depend on the compiler's choice to
  * fuse a multiply and an add (gcc keeps them apart under -std=c11). */
@@ -319,61 +317,6 @@ static int parse_number(const char *s, size_t n, double *out)
     return ok;
 }
 
-/* ---- writing a file all or nothing -------------------------------------- */
-
-static kcc_status write_atomic(const char *path, const char *data, size_t len, kcc_error *err)
-{
-    size_t tmpsize = strlen(path) + 64;
-    char *tmp = malloc(tmpsize);
-    if (!tmp)
-        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
-    /* O_EXCL with a per-process name: no global state, no race with other
-     * threads or processes, and permissions from the umask as for any new
-     * file. */
-    int fd = -1;
-    for (int attempt = 0; attempt < 1000 && fd < 0; attempt++) {
-        snprintf(tmp, tmpsize, "%s.kcc-%ld-%d", path, (long)getpid(), attempt);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot create: %s%s", path, strerror(e),
-                     e == ENOENT ? " (does the directory exist?)" : "");
-    }
-    int e = 0;
-    while (len > 0) {
-        ssize_t w = write(fd, data, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            e = w < 0 ? errno : EIO;
-            break;
-        }
-        data += w;
-        len -= (size_t)w;
-    }
-    if (!e && fsync(fd) != 0)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    if (e) {
-        unlink(tmp);
-        free(tmp);
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        free(tmp);
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot replace: %s", path, strerror(e));
-    }
-    free(tmp);
-    return KCC_OK;
-}
-
 /* ---- the history --------------------------------------------------------- */
 
 void kcc_history_free(kcc_history *h)
@@ -490,7 +433,7 @@ kcc_status kcc_history_write_csv(const kcc_history *h, const char *path, kcc_err
         free(b.p);
         return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
     }
-    st = write_atomic(path, b.p, b.len, err);
+    st = kcc_write_file(path, b.p, b.len, err);
     free(b.p);
     return st;
 }
@@ -1514,7 +1457,7 @@ kcc_status kcc_plot_svg(const kcc_history *h, const char *path, const char *titl
         free(b.p);
         return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
     }
-    st = write_atomic(path, b.p, b.len, err);
+    st = kcc_write_file(path, b.p, b.len, err);
     free(b.p);
     return st;
 }

@@ -12,7 +12,7 @@
  * all are written.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "kcc.h"
+#include "files.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -175,46 +175,28 @@ typedef struct Blob {
     size_t len;
 } Blob;
 
-/* Writes the blobs into dir, each through a temporary file, renamed when
- * all are written. */
-static kcc_status write_all(const char *dir, Blob *blobs, int n, kcc_error *err)
+/* Writes the blobs into dir, all or nothing (files.c). */
+static kcc_status write_all(const char *dir, const Blob *blobs, int n, kcc_error *err)
 {
-    char tmp[8][4096], final[8][4096];
-    int made = 0;
+    enum { MAX_BLOBS = 3 };
+    char *path[MAX_BLOBS] = {NULL};
+    kcc_out_file files[MAX_BLOBS];
     kcc_status st = KCC_OK;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return kcc_error_set(err, KCC_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
-    for (int i = 0; i < n && st == KCC_OK; i++) {
-        snprintf(final[i], sizeof final[i], "%s/%s", dir, blobs[i].name);
-        snprintf(tmp[i], sizeof tmp[i], "%s/.%s.XXXXXX", dir, blobs[i].name);
-        int fd = mkstemp(tmp[i]);
-        if (fd < 0) {
-            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot create: %s", final[i], strerror(errno));
-            break;
-        }
-        made = i + 1;
-        size_t left = blobs[i].len;
-        const unsigned char *p = blobs[i].data;
-        while (left > 0) {
-            ssize_t w = write(fd, p, left);
-            if (w <= 0) {
-                st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
-                break;
-            }
-            p += w;
-            left -= (size_t)w;
-        }
-        if (st == KCC_OK && (fsync(fd) != 0 || fchmod(fd, 0644) != 0))
-            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
-        if (close(fd) != 0 && st == KCC_OK)
-            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", final[i], strerror(errno));
+    for (int i = 0; i < n && i < MAX_BLOBS && st == KCC_OK; i++) {
+        size_t size = strlen(dir) + strlen(blobs[i].name) + 2;
+        path[i] = malloc(size);
+        if (!path[i])
+            st = kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", dir);
+        else
+            snprintf(path[i], size, "%s/%s", dir, blobs[i].name);
+        files[i] = (kcc_out_file){path[i], blobs[i].data, blobs[i].len};
     }
-    for (int i = 0; i < made; i++) {
-        if (st == KCC_OK && rename(tmp[i], final[i]) != 0)
-            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot replace: %s", final[i], strerror(errno));
-        if (st != KCC_OK)
-            unlink(tmp[i]);
-    }
+    if (st == KCC_OK)
+        st = kcc_write_files(files, n < MAX_BLOBS ? n : MAX_BLOBS, KCC_WRITE_SYNC, err);
+    for (int i = 0; i < MAX_BLOBS; i++)
+        free(path[i]);
     return st;
 }
 

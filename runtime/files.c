@@ -1,0 +1,281 @@
+/*
+ * files.c - writing files: all or nothing, and never over what is not a
+ * file.
+ *
+ * kcc_write_files writes each path according to what is there now:
+ *
+ *   - nothing, or a regular file: the data goes to a temporary file
+ *     beside it, ".NAME.kcc-PID-XXXXXX", which replaces it by rename()
+ *     only when every file of the call is complete.  A failure leaves
+ *     every old file as it was.
+ *   - a symbolic link: followed, as the shell's ">" follows it.  The file
+ *     it leads to is replaced (or created, for a dangling link) as above;
+ *     the link stays a link.
+ *   - a character device or a FIFO (/dev/null, /dev/stdout, a pipe, a
+ *     named pipe): written in place, as ">" writes it, once every
+ *     temporary file is complete and before any rename.  Nothing can be
+ *     replaced atomically there, and renaming a file over the device node
+ *     would replace the node itself.
+ *   - a directory, a block device, a socket: refused, and nothing of the
+ *     call is written.
+ *
+ * Every write, fsync and close is checked: a full disk is an error, never
+ * a short file.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    MAX_LINKS = 40,             /* as the kernel's limit: then ELOOP */
+    TEMP_BASE_MAX = 200         /* bytes of the file's name in its temporary's */
+};
+
+/* ---- paths --------------------------------------------------------------- */
+
+/* The target of the symbolic link p, relative to p's directory when the
+ * link is relative; malloc'ed, NULL with errno set. */
+static char *link_target(const char *p)
+{
+    size_t cap = 256;
+    char *t = NULL;
+    for (;;) {
+        char *bigger = realloc(t, cap);
+        if (!bigger) {
+            free(t);
+            errno = ENOMEM;
+            return NULL;
+        }
+        t = bigger;
+        ssize_t n = readlink(p, t, cap);
+        if (n < 0) {
+            free(t);
+            return NULL;
+        }
+        if ((size_t)n < cap) {
+            t[n] = '\0';
+            break;
+        }
+        cap *= 2;
+    }
+    const char *slash = strrchr(p, '/');
+    if (t[0] == '/' || !slash)
+        return t;
+    size_t dlen = (size_t)(slash - p) + 1, tlen = strlen(t);
+    char *joined = malloc(dlen + tlen + 1);
+    if (joined) {
+        memcpy(joined, p, dlen);
+        memcpy(joined + dlen, t, tlen + 1);
+    } else {
+        errno = ENOMEM;
+    }
+    free(t);
+    return joined;
+}
+
+char *kcc_path_follow(const char *path)
+{
+    size_t n = strlen(path);
+    char *p = malloc(n + 1);
+    if (!p) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    memcpy(p, path, n + 1);
+    for (int links = 0; links <= MAX_LINKS; links++) {
+        struct stat st;
+        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+            return p;
+        char *next = link_target(p);
+        free(p);
+        if (!next)
+            return NULL;
+        p = next;
+    }
+    free(p);
+    errno = ELOOP;
+    return NULL;
+}
+
+int kcc_path_is_stream(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+/* One file of a call. */
+typedef struct target {
+    const char *path;           /* as the caller named it: for messages */
+    const unsigned char *data;
+    size_t len;
+    int stream;                 /* a character device or FIFO: written in place */
+    char *final;                /* else the file to replace: path, links followed */
+    char *tmp;                  /* its temporary file, once created */
+} target;
+
+/* Writes all of data to fd: 0, or an errno value. */
+static int write_fd(int fd, const unsigned char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return errno;
+        if (w == 0)
+            return EIO;
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* What is at t->path decides how it is written (see the top). */
+static kcc_status classify(target *t, kcc_error *err)
+{
+    struct stat st;
+    if (stat(t->path, &st) == 0) {
+        if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+            t->stream = 1;
+            return KCC_OK;
+        }
+        if (S_ISDIR(st.st_mode))
+            return kcc_error_set(err, KCC_ERR_IO, "%s: cannot replace: %s", t->path,
+                                 strerror(EISDIR));
+        if (!S_ISREG(st.st_mode))
+            return kcc_error_set(err, KCC_ERR_IO, "%s: cannot replace: %s, not a regular file, "
+                                 "character device or FIFO", t->path,
+                                 S_ISBLK(st.st_mode) ? "a block device"
+                                 : S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+    }
+    t->final = kcc_path_follow(t->path);
+    if (!t->final)
+        return kcc_error_set(err, errno == ENOMEM ? KCC_ERR_NOMEM : KCC_ERR_IO,
+                             "%s: cannot write: %s", t->path, strerror(errno));
+    return KCC_OK;
+}
+
+/* Creates t's temporary file beside t->final: ".NAME.kcc-PID-XXXXXX", X
+ * letters and digits.  A file descriptor, or -1 with errno set. */
+static int create_temporary(target *t)
+{
+    static const char digits[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const char *slash = strrchr(t->final, '/');
+    const char *base = slash ? slash + 1 : t->final;
+    int dlen = slash ? (int)(slash - t->final) + 1 : 0;
+    size_t blen = strlen(base);
+    if (blen > TEMP_BASE_MAX)
+        blen = TEMP_BASE_MAX;
+    size_t size = (size_t)dlen + blen + 64;
+    t->tmp = malloc(size);
+    if (!t->tmp) {
+        errno = ENOMEM;
+        return -1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)(uintptr_t)t;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char suffix[7];
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        for (int i = 0; i < 6; i++)
+            suffix[i] = digits[(x >> (10 + 6 * i)) % 62];
+        suffix[6] = '\0';
+        snprintf(t->tmp, size, "%.*s.%.*s.kcc-%ld-%s", dlen, t->final, (int)blen, base,
+                 (long)getpid(), suffix);
+        int fd = open(t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+kcc_status kcc_write_files(const kcc_out_file *files, int n, int flags, kcc_error *err)
+{
+    if (n <= 0)
+        return KCC_OK;
+    target *t = calloc((size_t)n, sizeof *t);
+    if (!t)
+        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", files[0].path);
+    kcc_status st = KCC_OK;
+    for (int i = 0; i < n && st == KCC_OK; i++) {
+        t[i].path = files[i].path;
+        t[i].data = files[i].data;
+        t[i].len = files[i].len;
+        st = classify(&t[i], err);
+    }
+
+    /* The temporary files, complete. */
+    for (int i = 0; i < n && st == KCC_OK; i++) {
+        if (t[i].stream)
+            continue;
+        int fd = create_temporary(&t[i]);
+        if (fd < 0) {
+            int e = errno;
+            free(t[i].tmp);
+            t[i].tmp = NULL;
+            st = kcc_error_set(err, e == ENOMEM ? KCC_ERR_NOMEM : KCC_ERR_IO,
+                               "%s: cannot create: %s%s", t[i].path, strerror(e),
+                               e == ENOENT ? " (does the directory exist?)" : "");
+            break;
+        }
+        int e = write_fd(fd, t[i].data, t[i].len);
+        if (!e && (flags & KCC_WRITE_SYNC) && fsync(fd) != 0)
+            e = errno;
+        if (close(fd) != 0 && !e)
+            e = errno;
+        if (e)
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", t[i].path, strerror(e));
+    }
+
+    /* Devices and FIFOs, in place. */
+    for (int i = 0; i < n && st == KCC_OK; i++) {
+        if (!t[i].stream)
+            continue;
+        int fd = open(t[i].path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        int e = fd < 0 ? errno : write_fd(fd, t[i].data, t[i].len);
+        if (fd >= 0 && close(fd) != 0 && !e)
+            e = errno;
+        if (e)
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot write: %s", t[i].path, strerror(e));
+    }
+
+    /* Then the renames. */
+    for (int i = 0; i < n && st == KCC_OK; i++) {
+        if (!t[i].tmp)
+            continue;
+        if (rename(t[i].tmp, t[i].final) != 0) {
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot replace: %s", t[i].path,
+                               strerror(errno));
+        } else {
+            free(t[i].tmp);
+            t[i].tmp = NULL;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (t[i].tmp)
+            unlink(t[i].tmp);
+        free(t[i].tmp);
+        free(t[i].final);
+    }
+    free(t);
+    return st;
+}
+
+kcc_status kcc_write_file(const char *path, const void *data, size_t len, kcc_error *err)
+{
+    kcc_out_file f = {path, data, len};
+    return kcc_write_files(&f, 1, KCC_WRITE_SYNC, err);
+}

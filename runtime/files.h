@@ -1,0 +1,39 @@
+/*
+ * files.h - how kcc and its runtime write files (files.c).  Internal: not
+ * installed; the kcc executable uses it too, so that every file kcc
+ * writes is written the same way.
+ */
+#ifndef KCC_FILES_H
+#define KCC_FILES_H
+
+#include "kcc.h"
+
+/* One file to write: len bytes of data to path. */
+typedef struct kcc_out_file {
+    const char *path;
+    const void *data;
+    size_t len;
+} kcc_out_file;
+
+/* kcc_write_files flags. */
+enum {
+    KCC_WRITE_SYNC = 1          /* fsync each file before it replaces the old one */
+};
+
+/* Writes n files, all or nothing where the files allow it (files.c says
+ * how each kind of path is written).  On failure nothing was replaced. */
+kcc_status kcc_write_files(const kcc_out_file *files, int n, int flags, kcc_error *err);
+
+/* One file, synced: kcc_write_files for the runtime's writers. */
+kcc_status kcc_write_file(const char *path, const void *data, size_t len, kcc_error *err);
+
+/* Is path (after its symbolic links) a character device or a FIFO, which
+ * are written in place? */
+int kcc_path_is_stream(const char *path);
+
+/* The file path's symbolic links lead to (path itself when it is none),
+ * whether or not that file exists; malloc'ed.  NULL with errno set (ELOOP,
+ * ENOMEM, ...). */
+char *kcc_path_follow(const char *path);
+
+#endif /* KCC_FILES_H */
