@@ -584,6 +584,55 @@ static Model *load_model(Diag *d, const TrainOptions *o, const char *file, Keras
     return m;
 }
 
+/* ---- the files a command writes ------------------------------------------ */
+
+/* The files kcc fit saves in a model directory. */
+static const char *const saved_files[] = {"model.json", "weights.bin", "training_state.bin",
+                                          "preprocessing.json"};
+
+/* Refuses, before any work, outputs that are the same file. */
+static bool check_files(Diag *d, const TrainOptions *o)
+{
+    if (strcmp(o->command, "fit") != 0)
+        return true;
+    enum { MAX_OUTS = 10 };
+    FileRole outs[MAX_OUTS];
+    char *owned[MAX_OUTS];
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (i == 3 && o->images)
+            break; /* no preprocessing */
+        owned[n] = xformat("%s/%s", o->output, saved_files[i]);
+        outs[n] = (FileRole){owned[n], "-o", 0};
+        n++;
+    }
+    owned[n] = o->csv_log ? xstrdup(o->csv_log) : xformat("%s/history.csv", o->output);
+    outs[n] = (FileRole){owned[n], o->csv_log ? "--csv-log" : "-o", 0};
+    n++;
+    if (o->plot) {
+        owned[n] = xformat("%s/history.svg", o->output);
+        outs[n] = (FileRole){owned[n], "--plot", 0};
+        n++;
+    }
+    bool ok = true;
+    if (o->checkpoint && same_output(o->checkpoint, o->output)) {
+        char *f = safe_text(o->checkpoint);
+        diag_error(d, "%s: -o and --checkpoint are the same directory", f);
+        free(f);
+        ok = false;
+    }
+    for (int i = 0; ok && o->checkpoint && i < 3; i++) {
+        owned[n] = xformat("%s/%s", o->checkpoint, saved_files[i]);
+        outs[n] = (FileRole){owned[n], "--checkpoint", 0};
+        n++;
+    }
+    KCC_ASSERT(n <= MAX_OUTS);
+    ok = check_clobber(d, outs, n, NULL, 0) && ok;
+    for (int i = 0; i < n; i++)
+        free(owned[i]);
+    return ok;
+}
+
 static kcc_trainer *volatile interrupt_target;
 
 static void on_interrupt(int sig)
@@ -622,7 +671,7 @@ static int run(Diag *d, const TrainOptions *o)
     memset(&h, 0, sizeof h);
     kcc_error err;
     bool have_pp = false;
-    if (!m)
+    if (!m || !check_files(d, o))
         goto done;
     if (!compile_settings(d, m, o, kc.epsilon, &c))
         goto done;

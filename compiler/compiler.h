@@ -593,6 +593,24 @@ typedef struct OutFile {
 
 bool write_files_atomic(Diag *d, const OutFile *files, int n);
 
+/* Would writing a and b write the same file?  When both exist: the same
+ * file, whatever the spelling (./x.c, a/../x.c, links, hard links); when
+ * neither does: the same path once links are followed and directories
+ * resolved.  A device or FIFO is never the same output: what is written
+ * to it goes through, one file after the other. */
+bool same_output(const char *a, const char *b);
+
+/* A file a command writes or reads, for check_clobber. */
+typedef struct FileRole {
+    const char *path;           /* NULL: none */
+    const char *role;           /* for messages: "-o", "the header", "the model" */
+    int group;                  /* nonzero: an output may replace an input of its group */
+} FileRole;
+
+/* Refuses, with a diagnostic each, two outputs that are the same file
+ * and an output that would overwrite an input (same_output). */
+bool check_clobber(Diag *d, const FileRole *outs, int nouts, const FileRole *ins, int nins);
+
 /* ---- emit_c.c ---------------------------------------------------------- */
 
 typedef enum WeightsMode { WEIGHTS_EMBED, WEIGHTS_SEPARATE, WEIGHTS_RUNTIME } WeightsMode;

@@ -290,15 +290,6 @@ static char *with_suffix(const char *path, const char *strip, const char *add)
     return xformat("%.*s%s", (int)n, path, add);
 }
 
-/* Would writing out clobber one of the files read? */
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-        return false;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 static void dep_escape(StrBuf *sb, const char *path)
 {
     for (const char *c = path; *c; c++) {
@@ -317,30 +308,19 @@ typedef struct Outputs {
     bool stream;                /* -o is a device or FIFO: the source alone */
 } Outputs;
 
-/* Refuses, before any work, outputs that would replace the files read. */
+/* Refuses, before any work, outputs that are the same file or would
+ * replace the files read. */
 static bool check_outputs(Diag *d, const Options *o, const Outputs *out)
 {
-    const char *outs[4][2] = {
-        {o->output, "-o"}, {out->header, "the header"},
-        {out->weights, "the weight file"}, {o->depfile, "--depfile"},
+    FileRole outs[] = {
+        {o->output, "-o", 0}, {out->stream ? NULL : out->header, "the header", 0},
+        {out->stream ? NULL : out->weights, "the weight file", 0}, {o->depfile, "--depfile", 0},
     };
-    const char *ins[3][2] = {
-        {o->model, "the model"}, {o->load_weights, "the --load-weights file"},
-        {o->keras_config, "the --keras-config file"},
+    FileRole ins[] = {
+        {o->model, "the model", 0}, {o->load_weights, "the --load-weights file", 0},
+        {o->keras_config, "the --keras-config file", 0},
     };
-    bool ok = true;
-    if (out->stream)
-        outs[1][0] = outs[2][0] = NULL;
-    for (int i = 0; i < 4; i++)
-        for (int k = 0; k < 3; k++)
-            if (outs[i][0] && ins[k][0] &&
-                (strcmp(outs[i][0], ins[k][0]) == 0 || same_file(outs[i][0], ins[k][0]))) {
-                char *f = safe_text(outs[i][0]);
-                diag_error(d, "%s: refusing to overwrite %s with %s", f, ins[k][1], outs[i][1]);
-                free(f);
-                ok = false;
-            }
-    return ok;
+    return check_clobber(d, outs, 4, ins, 3);
 }
 
 static int run(Diag *d, const Options *o, int argc, char **argv)
@@ -464,7 +444,7 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
     bool clash = false;
     for (int i = 0; i < nfiles; i++)
         for (int k = 0; k < m->ninputs; k++)
-            if (same_file(files[i].path, m->inputs[k]) || strcmp(files[i].path, m->inputs[k]) == 0) {
+            if (same_output(files[i].path, m->inputs[k])) {
                 char *f = safe_text(files[i].path);
                 diag_error(d, "%s: refusing to overwrite a file the model was read from", f);
                 free(f);

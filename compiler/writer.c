@@ -2,13 +2,15 @@
  * writer.c - text out: template expansion and all-or-nothing files
  * (runtime/files.c writes them).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "compiler.h"
 
 #include "files.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* templates.c is generated from templates/ at build time. */
 typedef struct KccTemplate {
@@ -97,5 +99,94 @@ bool write_files_atomic(Diag *d, const OutFile *files, int n)
     if (!ok)
         diag_error(d, "%s", err.message);
     free(f);
+    return ok;
+}
+
+/* ---- which outputs are the same file ------------------------------------- */
+
+/* path made absolute, "." and ".." and repeated slashes resolved as text. */
+static char *lexical_path(const char *path)
+{
+    StrBuf in = {0}, out = {0};
+    if (path[0] != '/') {
+        char *cwd = getcwd(NULL, 0);
+        sb_add(&in, cwd ? cwd : "");
+        free(cwd);
+        sb_add(&in, "/");
+    }
+    sb_add(&in, path);
+    sb_add(&out, "");
+    for (char *part = strtok(in.data, "/"); part; part = strtok(NULL, "/")) {
+        if (strcmp(part, ".") == 0)
+            continue;
+        if (strcmp(part, "..") == 0) {
+            char *slash = strrchr(out.data, '/');
+            out.len = slash ? (size_t)(slash - out.data) : 0;
+            out.data[out.len] = '\0';
+            continue;
+        }
+        sb_printf(&out, "/%s", part);
+    }
+    sb_free(&in);
+    if (out.len == 0)
+        sb_add(&out, "/");
+    return out.data;
+}
+
+/* Where writing path puts the file, as one spelling: its links followed,
+ * its directory resolved (realpath), else the path resolved as text. */
+static char *canonical_path(const char *path)
+{
+    char *f = kcc_path_follow(path);
+    if (!f)
+        return lexical_path(path);
+    char *dir = path_dirname(f);
+    char *real = realpath(*dir ? dir : ".", NULL);
+    char *c = real ? xformat("%s/%s", strcmp(real, "/") == 0 ? "" : real, path_basename(f))
+                   : lexical_path(f);
+    free(real);
+    free(dir);
+    free(f);
+    return c;
+}
+
+bool same_output(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if ((ea && (S_ISCHR(sa.st_mode) || S_ISFIFO(sa.st_mode))) ||
+        (eb && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode))))
+        return false;
+    if (ea || eb)
+        return ea && eb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *ca = canonical_path(a), *cb = canonical_path(b);
+    bool same = strcmp(ca, cb) == 0;
+    free(ca);
+    free(cb);
+    return same;
+}
+
+bool check_clobber(Diag *d, const FileRole *outs, int nouts, const FileRole *ins, int nins)
+{
+    bool ok = true;
+    for (int i = 0; i < nouts; i++) {
+        if (!outs[i].path)
+            continue;
+        for (int k = 0; k < i; k++)
+            if (outs[k].path && same_output(outs[k].path, outs[i].path)) {
+                char *f = safe_text(outs[i].path);
+                diag_error(d, "%s: %s and %s are the same file", f, outs[k].role, outs[i].role);
+                free(f);
+                ok = false;
+            }
+        for (int k = 0; k < nins; k++)
+            if (ins[k].path && !(outs[i].group && outs[i].group == ins[k].group) &&
+                same_output(outs[i].path, ins[k].path)) {
+                char *f = safe_text(outs[i].path);
+                diag_error(d, "%s: refusing to overwrite %s with %s", f, ins[k].role, outs[i].role);
+                free(f);
+                ok = false;
+            }
+    }
     return ok;
 }
