@@ -590,46 +590,77 @@ static Model *load_model(Diag *d, const TrainOptions *o, const char *file, Keras
 static const char *const saved_files[] = {"model.json", "weights.bin", "training_state.bin",
                                           "preprocessing.json"};
 
-/* Refuses, before any work, outputs that are the same file. */
-static bool check_files(Diag *d, const TrainOptions *o)
+/* Refuses, before any work, outputs that are the same file, and outputs
+ * that would overwrite an input: the data, the model (kcc fit saving the
+ * model it read, DIR -o DIR, is the one exception: group 1).  m is the
+ * model read, from dir when it is a directory kcc fit wrote. */
+static bool check_files(Diag *d, const TrainOptions *o, const Model *m, const char *dir,
+                        const char *keras_config)
 {
-    if (strcmp(o->command, "fit") != 0)
-        return true;
     enum { MAX_OUTS = 10 };
     FileRole outs[MAX_OUTS];
     char *owned[MAX_OUTS];
     int n = 0;
-    for (int i = 0; i < 4; i++) {
-        if (i == 3 && o->images)
-            break; /* no preprocessing */
-        owned[n] = xformat("%s/%s", o->output, saved_files[i]);
-        outs[n] = (FileRole){owned[n], "-o", 0};
-        n++;
-    }
-    owned[n] = o->csv_log ? xstrdup(o->csv_log) : xformat("%s/history.csv", o->output);
-    outs[n] = (FileRole){owned[n], o->csv_log ? "--csv-log" : "-o", 0};
-    n++;
-    if (o->plot) {
-        owned[n] = xformat("%s/history.svg", o->output);
-        outs[n] = (FileRole){owned[n], "--plot", 0};
-        n++;
-    }
     bool ok = true;
-    if (o->checkpoint && same_output(o->checkpoint, o->output)) {
-        char *f = safe_text(o->checkpoint);
-        diag_error(d, "%s: -o and --checkpoint are the same directory", f);
-        free(f);
-        ok = false;
-    }
-    for (int i = 0; ok && o->checkpoint && i < 3; i++) {
-        owned[n] = xformat("%s/%s", o->checkpoint, saved_files[i]);
-        outs[n] = (FileRole){owned[n], "--checkpoint", 0};
+    if (strcmp(o->command, "predict") == 0) {
+        outs[n] = (FileRole){o->output, "-o", 0};
+        owned[n++] = NULL;
+    } else if (strcmp(o->command, "fit") == 0) {
+        for (int i = 0; i < 4; i++) {
+            if (i == 3 && o->images)
+                break; /* no preprocessing */
+            owned[n] = xformat("%s/%s", o->output, saved_files[i]);
+            outs[n] = (FileRole){owned[n], "-o", 1};
+            n++;
+        }
+        owned[n] = o->csv_log ? xstrdup(o->csv_log) : xformat("%s/history.csv", o->output);
+        outs[n] = (FileRole){owned[n], o->csv_log ? "--csv-log" : "-o", 0};
         n++;
+        if (o->plot) {
+            owned[n] = xformat("%s/history.svg", o->output);
+            outs[n] = (FileRole){owned[n], "--plot", 0};
+            n++;
+        }
+        if (o->checkpoint && same_output(o->checkpoint, o->output)) {
+            char *f = safe_text(o->checkpoint);
+            diag_error(d, "%s: -o and --checkpoint are the same directory", f);
+            free(f);
+            ok = false;
+        }
+        for (int i = 0; ok && o->checkpoint && i < 3; i++) {
+            owned[n] = xformat("%s/%s", o->checkpoint, saved_files[i]);
+            outs[n] = (FileRole){owned[n], "--checkpoint", 1};
+            n++;
+        }
     }
     KCC_ASSERT(n <= MAX_OUTS);
-    ok = check_clobber(d, outs, n, NULL, 0) && ok;
+
+    /* The inputs: the model's files (its shards too), the data. */
+    int nins = m->ninputs + 8;
+    FileRole *ins = xcalloc((size_t)nins, sizeof *ins);
+    char *dir_files[2] = {NULL, NULL};
+    int k = 0;
+    for (int i = 0; i < m->ninputs; i++) {
+        bool kc = keras_config && strcmp(m->inputs[i], keras_config) == 0;
+        ins[k++] = (FileRole){m->inputs[i], kc ? "the Keras config" : "the model", kc ? 0 : 1};
+    }
+    if (dir) {
+        dir_files[0] = xformat("%s/%s", dir, "preprocessing.json");
+        dir_files[1] = xformat("%s/%s", dir, "training_state.bin");
+        ins[k++] = (FileRole){dir_files[0], "the model", 1};
+        ins[k++] = (FileRole){dir_files[1], "the model", 1};
+    }
+    ins[k++] = (FileRole){o->data, "the data", 0};
+    ins[k++] = (FileRole){o->images, "the --images file", 0};
+    ins[k++] = (FileRole){o->labels, "the --labels file", 0};
+    ins[k++] = (FileRole){o->validation_data, "the --validation-data file", 0};
+    KCC_ASSERT(k <= nins);
+    ok = check_clobber(d, outs, n, ins, k) && ok;
     for (int i = 0; i < n; i++)
         free(owned[i]);
+    free(dir_files[0]);
+    free(dir_files[1]);
+    free(ins);
     return ok;
 }
 
@@ -671,7 +702,7 @@ static int run(Diag *d, const TrainOptions *o)
     memset(&h, 0, sizeof h);
     kcc_error err;
     bool have_pp = false;
-    if (!m || !check_files(d, o))
+    if (!m || !check_files(d, o, m, dir, kc.source))
         goto done;
     if (!compile_settings(d, m, o, kc.epsilon, &c))
         goto done;
@@ -739,7 +770,7 @@ static int run(Diag *d, const TrainOptions *o)
             OutFile f = {o->output, csv.data, csv.len};
             wrote = write_files_atomic(d, &f, 1);
         } else {
-            wrote = fwrite(csv.data, 1, csv.len, stdout) == csv.len && fflush(stdout) == 0;
+            wrote = stdout_write(d, csv.data, csv.len);
         }
         sb_free(&csv);
         rc = wrote ? 0 : 1;
@@ -876,6 +907,9 @@ static int plot(Diag *d, const TrainOptions *o)
     kcc_history h;
     memset(&h, 0, sizeof h);
     kcc_error err;
+    FileRole out = {o->output, "-o", 0}, in = {o->model, "the history", 0};
+    if (!check_clobber(d, &out, 1, &in, 1))
+        return 1;
     if (kcc_history_read_csv(&h, o->model, &err) != KCC_OK ||
         kcc_plot_svg(&h, o->output, o->title ? o->title : "training history", &err) != KCC_OK) {
         diag_error(d, "%s", err.message);

@@ -611,6 +611,13 @@ typedef struct FileRole {
  * and an output that would overwrite an input (same_output). */
 bool check_clobber(Diag *d, const FileRole *outs, int nouts, const FileRole *ins, int nins);
 
+/* Writes data to stdout and flushes it; a failure (a full disk, a closed
+ * pipe) is a diagnostic, reported once. */
+bool stdout_write(Diag *d, const char *data, size_t len);
+/* Flushes stdout: false, with a diagnostic, if it or any earlier output to
+ * it failed.  kcc's last act before it exits. */
+bool stdout_flush(Diag *d);
+
 /* ---- emit_c.c ---------------------------------------------------------- */
 
 typedef enum WeightsMode { WEIGHTS_EMBED, WEIGHTS_SEPARATE, WEIGHTS_RUNTIME } WeightsMode;

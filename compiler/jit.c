@@ -23,13 +23,19 @@
 static bool write_text(Diag *d, const char *path, const char *text, size_t len)
 {
     FILE *f = fopen(path, "wb");
-    if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-        diag_error(d, "%s: cannot write: %s", path, strerror(errno));
-        if (f)
-            fclose(f);
+    if (!f) {
+        diag_error(d, "%s: cannot create: %s", path, strerror(errno));
         return false;
     }
-    return true;
+    bool ok = fwrite(text, 1, len, f) == len;
+    int e = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        diag_error(d, "%s: cannot write: %s", path, strerror(e));
+    return ok;
 }
 
 /* Runs argv, its output into log; true on exit status 0. */

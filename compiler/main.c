@@ -386,9 +386,8 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
             sb_free(&sb);
             goto done;
         }
-        fputs(sb.data, stdout);
+        rc = stdout_write(d, sb.data, sb.len) ? 0 : 1;
         sb_free(&sb);
-        rc = fflush(stdout) == 0 ? 0 : 1;
         goto done;
     }
 
@@ -468,21 +467,27 @@ done:
 
 int main(int argc, char **argv)
 {
+    Diag d = {0, 0};
+    int rc;
     if (argc > 1 && (strcmp(argv[1], "fit") == 0 || strcmp(argv[1], "evaluate") == 0 ||
-                     strcmp(argv[1], "predict") == 0 || strcmp(argv[1], "plot") == 0))
-        return cli_train(argc, argv);
-    if (argc == 2 && strcmp(argv[1], "layers") == 0) {
+                     strcmp(argv[1], "predict") == 0 || strcmp(argv[1], "plot") == 0)) {
+        rc = cli_train(argc, argv);
+    } else if (argc == 2 && strcmp(argv[1], "layers") == 0) {
         for (const char *const *n = op_names(); *n; n++)
             puts(*n);
-        return 0;
+        rc = 0;
+    } else {
+        Options o;
+        memset(&o, 0, sizeof o);
+        rc = parse_args(&d, argc, argv, &o);
+        if (rc < 0)
+            rc = 0;
+        else if (rc == 0)
+            rc = run(&d, &o, argc, argv);
     }
-    Diag d = {0, 0};
-    Options o;
-    memset(&o, 0, sizeof o);
-    int rc = parse_args(&d, argc, argv, &o);
-    if (rc < 0)
-        return fflush(stdout) == 0 ? 0 : 1;
-    if (rc > 0)
-        return 1;
-    return run(&d, &o, argc, argv);
+    /* Whatever went to stdout must have arrived (kcc summary > FILE on a
+     * full disk). */
+    if (!stdout_flush(&d) && rc == 0)
+        rc = 1;
+    return rc;
 }

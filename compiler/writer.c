@@ -7,6 +7,8 @@
 
 #include "files.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -189,4 +191,30 @@ bool check_clobber(Diag *d, const FileRole *outs, int nouts, const FileRole *ins
             }
     }
     return ok;
+}
+
+/* ---- standard output ------------------------------------------------------ */
+
+/* Reports a failed write to stdout once: the error flag is cleared. */
+static bool stdout_failed(Diag *d, int e)
+{
+    diag_error(d, "standard output: cannot write%s%s", e ? ": " : "", e ? strerror(e) : "");
+    clearerr(stdout);
+    return false;
+}
+
+bool stdout_write(Diag *d, const char *data, size_t len)
+{
+    errno = 0;
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+        return stdout_failed(d, errno);
+    return true;
+}
+
+bool stdout_flush(Diag *d)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return stdout_failed(d, errno);
+    return true;
 }

@@ -9,6 +9,9 @@ fail() {
 
 MODEL=$SRC/models/xor_trained/model.json
 DATA=$SRC/models/xor.csv
+# One thread: the training code then builds without OpenMP, faster.
+KCC_THREADS=1
+export KCC_THREADS
 # kcc fit, predict and evaluate on the XOR model and data.
 TRAIN="--target xor --optimizer adam --loss binary_crossentropy --metrics accuracy --verbose 0"
 
