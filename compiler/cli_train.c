@@ -17,6 +17,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "compiler.h"
 
+#include "files.h"
+
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -816,8 +818,8 @@ static int run(Diag *d, const TrainOptions *o)
         fo.checkpoint.save_best_only = o->save_best_only;
     }
     char *csv = o->csv_log ? xstrdup(o->csv_log) : xformat("%s/history.csv", o->output);
-    if (mkdir(o->output, 0777) != 0 && errno != EEXIST) {
-        diag_error(d, "%s: cannot create the directory: %s", o->output, strerror(errno));
+    if (kcc_make_dirs(o->output, &err) != KCC_OK) {
+        diag_error(d, "%s", err.message);
         free(csv);
         goto done;
     }

@@ -112,6 +112,30 @@ int kcc_path_is_stream(const char *path)
     return stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
 }
 
+kcc_status kcc_make_dirs(const char *dir, kcc_error *err)
+{
+    size_t n = strlen(dir);
+    char *p = malloc(n + 1);
+    if (!p)
+        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", dir);
+    memcpy(p, dir, n + 1);
+    kcc_status st = KCC_OK;
+    /* Each prefix that ends before a slash, then the whole path. */
+    for (size_t i = 1; i <= n && st == KCC_OK; i++) {
+        if (i < n && (p[i] != '/' || p[i - 1] == '/'))
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        struct stat sb;
+        if (mkdir(p, 0777) != 0 && !(errno == EEXIST && stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)))
+            st = kcc_error_set(err, KCC_ERR_IO, "%s: cannot create the directory: %s", p,
+                               strerror(errno == EEXIST ? ENOTDIR : errno));
+        p[i] = c;
+    }
+    free(p);
+    return st;
+}
+
 /* ---- writing ------------------------------------------------------------- */
 
 /* One file of a call. */

@@ -27,6 +27,10 @@ kcc_status kcc_write_files(const kcc_out_file *files, int n, int flags, kcc_erro
 /* One file, synced: kcc_write_files for the runtime's writers. */
 kcc_status kcc_write_file(const char *path, const void *data, size_t len, kcc_error *err);
 
+/* Creates dir and its missing parents (mkdir -p), as Keras's model.save
+ * does.  An error names the directory that could not be made. */
+kcc_status kcc_make_dirs(const char *dir, kcc_error *err);
+
 /* Is path (after its symbolic links) a character device or a FIFO, which
  * are written in place? */
 int kcc_path_is_stream(const char *path);

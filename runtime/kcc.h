@@ -577,8 +577,10 @@ void kcc_print_epochs(const kcc_progress *p, void *user);
 /* Saves a TF.js layers-model in dir: model.json (topology, weights
  * manifest, training config) and weights.bin, loadable by TensorFlow.js
  * and by kcc; and training_state.bin (optimizer slots, epoch, random
- * state) so that fit goes on where it stopped.  Every file is written to a
- * temporary name and renamed: a crash never leaves half a model. */
+ * state) so that fit goes on where it stopped.  dir is created, with its
+ * missing parents, as Keras's model.save creates them.  Every file is
+ * written to a temporary name and renamed: a crash never leaves half a
+ * model. */
 kcc_status kcc_model_save(const kcc_trainer *t, const char *dir, kcc_error *err);
 /* Loads weights.bin, and training_state.bin when present, from dir into a
  * trainer of the same model. */

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const loss_names[] = {
@@ -182,8 +181,8 @@ static kcc_status write_all(const char *dir, const Blob *blobs, int n, kcc_error
     char *path[MAX_BLOBS] = {NULL};
     kcc_out_file files[MAX_BLOBS];
     kcc_status st = KCC_OK;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
+    if ((st = kcc_make_dirs(dir, err)) != KCC_OK)
+        return st;
     for (int i = 0; i < n && i < MAX_BLOBS && st == KCC_OK; i++) {
         size_t size = strlen(dir) + strlen(blobs[i].name) + 2;
         path[i] = malloc(size);
