@@ -618,6 +618,17 @@ bool stdout_write(Diag *d, const char *data, size_t len);
  * it failed.  kcc's last act before it exits. */
 bool stdout_flush(Diag *d);
 
+/* Installs kcc's handler of SIGHUP, SIGINT, SIGPIPE and SIGTERM (those not
+ * ignored): it removes what kcc is writing (temporary files, the training
+ * code's build directory, jit_abandon) and lets the signal end kcc. */
+void remove_temporaries_on_signals(void);
+/* Blocks those signals while a child process is started; unblock brings
+ * back the mask from before. */
+void fatal_signals_block(void);
+void fatal_signals_unblock(void);
+/* In a child before exec: kcc's handler of them back to the default. */
+void fatal_signals_default(void);
+
 /* ---- emit_c.c ---------------------------------------------------------- */
 
 typedef enum WeightsMode { WEIGHTS_EMBED, WEIGHTS_SEPARATE, WEIGHTS_RUNTIME } WeightsMode;
@@ -731,7 +742,7 @@ long train_work_floats(Model *m, int batch);
 
 /* The training code of a model, compiled by $CC and loaded. */
 typedef struct Jit {
-    char *dir;                  /* the temporary directory of its files */
+    char *dir;                  /* its files' directory, when KCC_KEEP_JIT keeps it */
     void *handle;
     const kcc_model_def *def;
 } Jit;
@@ -740,6 +751,9 @@ typedef struct Jit {
  * OpenMP's default, one a core; 1: compiled without OpenMP). */
 bool jit_load(Diag *d, Model *m, int batch, int threads, Jit *jit);
 void jit_unload(Jit *jit);
+/* From a signal handler (async-signal-safe): stops $CC and removes the
+ * build directory of a jit_load in progress. */
+void jit_abandon(void);
 
 /* ---- cli_train.c ------------------------------------------------------- */
 

@@ -6,19 +6,149 @@
  * temporary directory, builds a shared object with $CC (default cc) and
  * loads it.  The generated code calls back into kcc only for random
  * numbers (dropout), which the kcc executable exports.
+ *
+ * The directory, $TMPDIR/kcc-jit-PID-XXXXXX (default /tmp), is removed as
+ * soon as the shared object is loaded (the code stays mapped), or when a
+ * signal stops kcc meanwhile (jit_abandon, from kcc's handler, also stops
+ * $CC).  One that a killed kcc (kill -9) left behind is removed by the
+ * next kcc that builds training code: a directory of exactly that name,
+ * owned by this user, whose process no longer runs and that nobody holds
+ * locked.  kcc locks its directory (flock), and $CC inherits the lock, so
+ * that a compiler that outlives a killed kcc keeps its directory until it
+ * exits.  With KCC_KEEP_JIT set the directory is kept for the user, as
+ * kcc-jit-kept-XXXXXX.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "compiler.h"
+
+#include "files.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* ---- the build directory -------------------------------------------------- */
+
+/* The files kcc and $CC write there. */
+static const char *const build_files[] = {"model_train.c", "model_train.h", "kcc.h",
+                                          "model_train.so", "cc.log"};
+
+/* The directory being built in, for jit_abandon. */
+static struct {
+    volatile sig_atomic_t child;  /* $CC's process (and process group), or 0 */
+    volatile sig_atomic_t active; /* path and fd are set */
+    int fd;                       /* the directory, locked */
+    char path[4096];
+} build = {0, 0, -1, ""};
+
+/* Unlinks the files in the directory fd. */
+static void remove_entries(int fd)
+{
+    int copy = dup(fd);
+    DIR *dp = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!dp) {
+        if (copy >= 0)
+            close(copy);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(fd, e->d_name, 0);
+    closedir(dp);
+}
+
+/* Removes the build directories in tmp that killed kcc processes left. */
+static void remove_stale_dirs(const char *tmp)
+{
+    DIR *dp = opendir(tmp);
+    if (!dp)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        long pid = kcc_temporary_pid(e->d_name, "kcc-jit-");
+        if (pid < 0)
+            continue;
+        int fd = openat(dirfd(dp), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && kcc_temporary_is_stale(fd, pid)) {
+            remove_entries(fd);
+            unlinkat(dirfd(dp), e->d_name, AT_REMOVEDIR);
+        }
+        close(fd);
+    }
+    closedir(dp);
+}
+
+/* A fresh, locked build directory in $TMPDIR; NULL after a diagnostic. */
+static char *make_build_dir(Diag *d, bool keep)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    remove_stale_dirs(tmp);
+    char *dir = keep ? xformat("%s/kcc-jit-kept-XXXXXX", tmp)
+                     : xformat("%s/kcc-jit-%ld-XXXXXX", tmp, (long)getpid());
+    if (!mkdtemp(dir)) {
+        diag_error(d, "%s: cannot create a directory for the training code: %s", dir,
+                   strerror(errno));
+        free(dir);
+        return NULL;
+    }
+    /* Not closed on exec: $CC holds the lock too. */
+    build.fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (build.fd >= 0) {
+        kcc_temporary_lock(build.fd);
+        if (strlen(dir) < sizeof build.path) {
+            strcpy(build.path, dir);
+            build.active = !keep;
+        }
+    }
+    return dir;
+}
+
+/* Done with the build directory: removed unless kept. */
+static void remove_build_dir(const char *dir, bool keep)
+{
+    if (!keep) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            remove_entries(fd);
+            close(fd);
+        }
+        rmdir(dir);
+    }
+    build.active = 0;
+    if (build.fd >= 0)
+        close(build.fd);
+    build.fd = -1;
+}
+
+void jit_abandon(void)
+{
+    pid_t child = build.child;
+    if (child > 0) {
+        kill(-child, SIGTERM);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            continue;
+    }
+    if (build.active) {
+        for (size_t i = 0; i < sizeof build_files / sizeof *build_files; i++)
+            unlinkat(build.fd, build_files[i], 0);
+        rmdir(build.path);
+    }
+}
+
+/* ---- building and loading ------------------------------------------------- */
 
 static bool write_text(Diag *d, const char *path, const char *text, size_t len)
 {
@@ -41,10 +171,19 @@ static bool write_text(Diag *d, const char *path, const char *text, size_t len)
 /* Runs argv, its output into log; true on exit status 0. */
 static bool run_command(char *const *argv, const char *log)
 {
+    /* The signals that jit_abandon answers wait until build.child is set. */
+    fatal_signals_block();
     pid_t pid = fork();
-    if (pid < 0)
-        return false;
     if (pid == 0) {
+        fatal_signals_default();
+        fatal_signals_unblock();
+        /* A process group of its own, which jit_abandon stops as one. */
+        setpgid(0, 0);
+        int in = open("/dev/null", O_RDONLY);
+        if (in >= 0) {
+            dup2(in, 0);
+            close(in);
+        }
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -54,28 +193,19 @@ static bool run_command(char *const *argv, const char *log)
         execvp(argv[0], argv);
         _exit(127);
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return false;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    if (dp) {
-        struct dirent *e;
-        while ((e = readdir(dp)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *p = xformat("%s/%s", dir, e->d_name);
-            unlink(p);
-            free(p);
-        }
-        closedir(dp);
+    if (pid > 0) {
+        setpgid(pid, pid);
+        build.child = pid;
     }
-    rmdir(dir);
+    fatal_signals_unblock();
+    if (pid < 0)
+        return false;
+    int status;
+    bool ok = true;
+    while (ok && waitpid(pid, &status, 0) < 0)
+        ok = errno == EINTR;
+    build.child = 0;
+    return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 bool jit_load(Diag *d, Model *m, int batch, int threads, Jit *jit)
@@ -88,16 +218,12 @@ bool jit_load(Diag *d, Model *m, int batch, int threads, Jit *jit)
         emit_result_free(&res);
         return false;
     }
-    const char *tmp = getenv("TMPDIR");
-    char *dir = xformat("%s/kcc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        diag_error(d, "%s: cannot create a directory for the training code: %s", dir,
-                   strerror(errno));
-        free(dir);
+    bool keep = getenv("KCC_KEEP_JIT") != NULL;
+    char *dir = make_build_dir(d, keep);
+    if (!dir) {
         emit_result_free(&res);
         return false;
     }
-    jit->dir = dir;
     char *src = xformat("%s/model_train.c", dir), *hdr = xformat("%s/model_train.h", dir);
     char *kcch = xformat("%s/kcc.h", dir), *so = xformat("%s/model_train.so", dir);
     char *log = xformat("%s/cc.log", dir), *inc = xformat("-I%s", dir);
@@ -182,6 +308,12 @@ bool jit_load(Diag *d, Model *m, int batch, int threads, Jit *jit)
     free(so);
     free(log);
     free(inc);
+    /* Loaded (or failed): the directory has served. */
+    remove_build_dir(dir, keep);
+    if (keep)
+        jit->dir = dir;
+    else
+        free(dir);
     if (!ok)
         jit_unload(jit);
     return ok;
@@ -191,8 +323,6 @@ void jit_unload(Jit *jit)
 {
     if (jit->handle)
         dlclose(jit->handle);
-    if (jit->dir && !getenv("KCC_KEEP_JIT"))
-        remove_dir(jit->dir);
     free(jit->dir);
     memset(jit, 0, sizeof *jit);
 }

@@ -469,6 +469,7 @@ int main(int argc, char **argv)
 {
     Diag d = {0, 0};
     int rc;
+    remove_temporaries_on_signals();
     if (argc > 1 && (strcmp(argv[1], "fit") == 0 || strcmp(argv[1], "evaluate") == 0 ||
                      strcmp(argv[1], "predict") == 0 || strcmp(argv[1], "plot") == 0)) {
         rc = cli_train(argc, argv);

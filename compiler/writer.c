@@ -8,6 +8,7 @@
 #include "files.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +218,60 @@ bool stdout_flush(Diag *d)
     if (fflush(stdout) != 0 || ferror(stdout))
         return stdout_failed(d, errno);
     return true;
+}
+
+/* ---- signals ---------------------------------------------------------------- */
+
+static const int fatal_signals[] = {SIGHUP, SIGINT, SIGPIPE, SIGTERM};
+enum { NFATAL = sizeof fatal_signals / sizeof *fatal_signals };
+
+static void on_fatal_signal(int sig)
+{
+    jit_abandon();
+    kcc_remove_temporaries();
+    raise(sig); /* delivered on return, to the default action (SA_RESETHAND) */
+}
+
+static void fatal_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (int i = 0; i < NFATAL; i++)
+        sigaddset(set, fatal_signals[i]);
+}
+
+static sigset_t mask_before;
+
+void fatal_signals_block(void)
+{
+    sigset_t set;
+    fatal_signal_set(&set);
+    sigprocmask(SIG_BLOCK, &set, &mask_before);
+}
+
+void fatal_signals_unblock(void)
+{
+    sigprocmask(SIG_SETMASK, &mask_before, NULL);
+}
+
+void remove_temporaries_on_signals(void)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    fatal_signal_set(&sa.sa_mask);
+    for (int i = 0; i < NFATAL; i++)
+        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(fatal_signals[i], &sa, NULL);
+}
+
+void fatal_signals_default(void)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < NFATAL; i++)
+        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == on_fatal_signal)
+            sigaction(fatal_signals[i], &sa, NULL);
 }

@@ -21,23 +21,41 @@
  *
  * Every write, fsync and close is checked: a full disk is an error, never
  * a short file.
+ *
+ * Temporary files are named so that a later run can tell them from
+ * anything else and know whether their writer is gone:
+ * ".NAME.kcc-PID-XXXXXX", PID the writer's process id, X letters and
+ * digits.  The writer holds a lock (flock) on the file until it is renamed
+ * or removed.  A write to NAME first removes the temporaries of NAME that
+ * a killed process left behind: files of exactly that pattern, owned by
+ * this user, whose process no longer exists and which nobody holds locked
+ * (so neither a live writer in another PID namespace nor a file of
+ * another program is touched).  kcc_remove_temporaries, from a signal
+ * handler, removes those of the writes in progress.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* flock */
 #include "files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 enum {
     MAX_LINKS = 40,             /* as the kernel's limit: then ELOOP */
-    TEMP_BASE_MAX = 200         /* bytes of the file's name in its temporary's */
+    TEMP_BASE_MAX = 200,        /* bytes of the file's name in its temporary's */
+    MAX_LIVE = 16,              /* temporaries kcc_remove_temporaries knows at once */
+    LIVE_PATH = 4096
 };
 
 /* ---- paths --------------------------------------------------------------- */
@@ -136,6 +154,114 @@ kcc_status kcc_make_dirs(const char *dir, kcc_error *err)
     return st;
 }
 
+/* ---- temporary files ------------------------------------------------------- */
+
+long kcc_temporary_pid(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n) != 0)
+        return -1;
+    const char *p = name + n;
+    long pid = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 10; p++, digits++)
+        pid = pid * 10 + (*p - '0');
+    if (digits == 0 || pid <= 0 || *p++ != '-')
+        return -1;
+    for (int i = 0; i < 6; i++, p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+            return -1;
+    return *p == '\0' ? pid : -1;
+}
+
+int kcc_temporary_lock(int fd)
+{
+    int r;
+    while ((r = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+        continue;
+    return r;
+}
+
+int kcc_temporary_is_stale(int fd, long pid)
+{
+    if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        return 0;
+    /* No such process here; in another PID namespace a live writer still
+     * holds its lock.  Where locks are not supported, the PID decides. */
+    return kcc_temporary_lock(fd) == 0 || errno != EWOULDBLOCK;
+}
+
+/* Removes the temporaries of the file final that killed processes left
+ * beside it. */
+static void remove_stale(const char *final)
+{
+    const char *slash = strrchr(final, '/');
+    const char *base = slash ? slash + 1 : final;
+    size_t dlen = slash ? (size_t)(slash - final) + 1 : 0;
+    size_t blen = strlen(base);
+    if (blen > TEMP_BASE_MAX)
+        blen = TEMP_BASE_MAX;
+    char *dir = malloc(dlen + 2), *prefix = malloc(blen + 8);
+    DIR *dp = NULL;
+    if (dir && prefix) {
+        memcpy(dir, final, dlen);
+        strcpy(dir + dlen, dlen ? "" : ".");
+        snprintf(prefix, blen + 8, ".%.*s.kcc-", (int)blen, base);
+        dp = opendir(dir);
+    }
+    struct dirent *e;
+    while (dp && (e = readdir(dp)) != NULL) {
+        long pid = kcc_temporary_pid(e->d_name, prefix);
+        if (pid < 0)
+            continue;
+        int fd = openat(dirfd(dp), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+            kcc_temporary_is_stale(fd, pid))
+            unlinkat(dirfd(dp), e->d_name, 0);
+        close(fd);
+    }
+    if (dp)
+        closedir(dp);
+    free(dir);
+    free(prefix);
+}
+
+/* The temporaries being written, for kcc_remove_temporaries: a slot is
+ * free (0), being filled or emptied (1), or names a file (2). */
+static atomic_int live_state[MAX_LIVE];
+static char live_path[MAX_LIVE][LIVE_PATH];
+
+static int live_add(const char *path)
+{
+    if (strlen(path) >= LIVE_PATH)
+        return -1;
+    for (int i = 0; i < MAX_LIVE; i++) {
+        int free_slot = 0;
+        if (atomic_compare_exchange_strong(&live_state[i], &free_slot, 1)) {
+            strcpy(live_path[i], path);
+            atomic_store(&live_state[i], 2);
+            return i;
+        }
+    }
+    return -1; /* too many at once: a later run removes it if need be */
+}
+
+static void live_remove(int slot)
+{
+    if (slot >= 0)
+        atomic_store(&live_state[slot], 0);
+}
+
+void kcc_remove_temporaries(void)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (atomic_load(&live_state[i]) == 2)
+            unlink(live_path[i]);
+}
+
 /* ---- writing ------------------------------------------------------------- */
 
 /* One file of a call. */
@@ -146,6 +272,8 @@ typedef struct target {
     int stream;                 /* a character device or FIFO: written in place */
     char *final;                /* else the file to replace: path, links followed */
     char *tmp;                  /* its temporary file, once created */
+    int lock;                   /* the temporary's, held until it is renamed, or -1 */
+    int live;                   /* its slot for kcc_remove_temporaries, or -1 */
 } target;
 
 /* Writes all of data to fd: 0, or an errno value. */
@@ -234,6 +362,8 @@ kcc_status kcc_write_files(const kcc_out_file *files, int n, int flags, kcc_erro
     if (!t)
         return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", files[0].path);
     kcc_status st = KCC_OK;
+    for (int i = 0; i < n; i++)
+        t[i].lock = t[i].live = -1;
     for (int i = 0; i < n && st == KCC_OK; i++) {
         t[i].path = files[i].path;
         t[i].data = files[i].data;
@@ -245,6 +375,7 @@ kcc_status kcc_write_files(const kcc_out_file *files, int n, int flags, kcc_erro
     for (int i = 0; i < n && st == KCC_OK; i++) {
         if (t[i].stream)
             continue;
+        remove_stale(t[i].final);
         int fd = create_temporary(&t[i]);
         if (fd < 0) {
             int e = errno;
@@ -255,6 +386,12 @@ kcc_status kcc_write_files(const kcc_out_file *files, int n, int flags, kcc_erro
                                e == ENOENT ? " (does the directory exist?)" : "");
             break;
         }
+        t[i].live = live_add(t[i].tmp);
+        /* The lock stays with a duplicate until the rename: fd is closed
+         * before, to check what close reports. */
+        t[i].lock = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (t[i].lock >= 0)
+            kcc_temporary_lock(t[i].lock);
         int e = write_fd(fd, t[i].data, t[i].len);
         if (!e && (flags & KCC_WRITE_SYNC) && fsync(fd) != 0)
             e = errno;
@@ -291,6 +428,9 @@ kcc_status kcc_write_files(const kcc_out_file *files, int n, int flags, kcc_erro
     for (int i = 0; i < n; i++) {
         if (t[i].tmp)
             unlink(t[i].tmp);
+        live_remove(t[i].live);
+        if (t[i].lock >= 0)
+            close(t[i].lock);
         free(t[i].tmp);
         free(t[i].final);
     }

@@ -40,4 +40,17 @@ int kcc_path_is_stream(const char *path);
  * ENOMEM, ...). */
 char *kcc_path_follow(const char *path);
 
+/* Temporary files and directories (files.c explains the scheme). */
+
+/* The process id in name, a temporary's name of the form
+ * "PREFIX<pid>-XXXXXX" (X letters and digits); -1 if name is not one. */
+long kcc_temporary_pid(const char *name, const char *prefix);
+/* Locks the open temporary fd for its writer (flock, not waiting): 0, or
+ * -1 with errno set. */
+int kcc_temporary_lock(int fd);
+/* Did the writer of the temporary fd, process pid, leave it behind?  True
+ * when pid is not running here and nobody holds fd's lock (which fd then
+ * holds).  Only for names kcc_temporary_pid accepts. */
+int kcc_temporary_is_stale(int fd, long pid);
+
 #endif /* KCC_FILES_H */

@@ -17,7 +17,8 @@
  *   - Everything public starts with kcc_ / KCC_.
  *   - Functions that can fail return a kcc_status and, when the caller
  *     passes a kcc_error, describe the failure there.  The library never
- *     prints, never exits and keeps no global state.
+ *     prints, never exits and keeps no global state (but the names of the
+ *     temporary files being written, for kcc_remove_temporaries).
  *   - Outputs come first in argument lists.
  *   - The caller owns every buffer it passes in; nothing here keeps a
  *     pointer after returning.
@@ -585,6 +586,13 @@ kcc_status kcc_model_save(const kcc_trainer *t, const char *dir, kcc_error *err)
 /* Loads weights.bin, and training_state.bin when present, from dir into a
  * trainer of the same model. */
 kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err);
+
+/* Removes the temporary files of the saves in progress (every file is
+ * written to a temporary name first, see kcc_model_save), in any thread:
+ * for a program's handler of SIGTERM, SIGINT, ... that then ends the
+ * program.  Async-signal-safe.  Temporaries of a process killed without
+ * the chance (SIGKILL) are removed by the next save of the same file. */
+void kcc_remove_temporaries(void);
 
 #ifdef __cplusplus
 }
