@@ -304,13 +304,14 @@ kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err)
         free(data);
         return kcc_error_set(err, KCC_ERR_FORMAT, "%s: not a kcc training state", path);
     }
-    if (get64(data + 8) != (uint64_t)def->param_count || get32(data + 16) != (uint32_t)o->cfg.kind ||
-        get32(data + 20) != (uint32_t)o->nslots || len != STATE_HEADER + 4 * slots) {
+    int same_params = get64(data + 8) == (uint64_t)def->param_count;
+    int same_optimizer = get32(data + 16) == (uint32_t)o->cfg.kind;
+    if (!same_params || !same_optimizer || get32(data + 20) != (uint32_t)o->nslots ||
+        len != STATE_HEADER + 4 * slots) {
         free(data);
         return kcc_error_set(err, KCC_ERR_FORMAT, "%s: saved by a different model or optimizer (%s "
-                    "parameters, optimizer %s)", path,
-                    get64(data + 8) == (uint64_t)def->param_count ? "same" : "other",
-                    get32(data + 16) == (uint32_t)o->cfg.kind ? "the same" : "another");
+                    "parameters, optimizer %s)", path, same_params ? "same" : "other",
+                    same_optimizer ? "the same" : "another");
     }
     o->iterations = (long)get64(data + 24);
     t->epoch = (int)get32(data + 32);

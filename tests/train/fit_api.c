@@ -127,6 +127,28 @@ static void resume_exactly(const kcc_dataset *d, const char *dir)
     kcc_history_free(&hc);
 }
 
+/* A training state saved with another optimizer is refused with a message
+ * that says what differs (read before the state's bytes are freed: a
+ * sanitized build catches the opposite). */
+static void load_another_optimizer(const char *dir)
+{
+    kcc_optimizer_config oc;
+    kcc_loss loss;
+    kcc_error err;
+    kcc_trainer t;
+    const char *metrics[] = {"accuracy"};
+    kcc_optimizer_from_name(&oc, "sgd", &err);
+    kcc_loss_from_name(&loss, "binary_crossentropy", &err);
+    CHECK(kcc_trainer_init(&t, &small_train_def, &oc, &loss, metrics, 1, 1, &err) == KCC_OK,
+          "trainer: %s", err.message);
+    CHECK(kcc_model_load(&t, dir, &err) == KCC_ERR_FORMAT, "loaded an Adam state into SGD");
+    char want[1200];
+    snprintf(want, sizeof want, "%s/training_state.bin: saved by a different model or optimizer "
+             "(same parameters, optimizer another)", dir);
+    CHECK(strcmp(err.message, want) == 0, "message: %s", err.message);
+    kcc_trainer_free(&t);
+}
+
 /* validation_split: the last fraction, before shuffling; val_loss is the
  * loss (regularization included) of the epoch-end weights on it. */
 static void validation_split(const kcc_dataset *d)
@@ -286,6 +308,7 @@ int main(int argc, char **argv)
     deterministic(&d);
     snprintf(sub, sizeof sub, "%s-resume", dir);
     resume_exactly(&d, sub);
+    load_another_optimizer(sub);
     validation_split(&d);
     early_stopping(&d);
     reduce_lr(&d);
