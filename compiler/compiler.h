@@ -33,6 +33,7 @@
 #include <stdio.h>
 
 #include "kcc.h"
+#include "kcc_file.h"
 
 #if defined(__GNUC__)
 #define KCC_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -80,8 +81,6 @@ char *safe_text(const char *s);
  * octal escapes for everything outside printable ASCII. */
 void c_string(StrBuf *sb, const char *s);
 
-/* Reads a whole file; NUL-terminated.  Returns false and sets errno. */
-bool read_file(const char *path, char **data, size_t *len);
 const char *path_basename(const char *path);
 /* The directory part of path with a trailing '/', or "" (caller frees). */
 char *path_dirname(const char *path);
@@ -512,6 +511,9 @@ bool infer_shapes(Model *m);
 /* The most parameters kcc compiles (summary has no limit): 2^28, a 1 GiB
  * float32 model and about 4 GiB of C source. */
 #define MAX_COMPILED_PARAMS (1L << 28)
+/* The most bytes the weights of a manifest may take in their shards: as
+ * many float32 values. */
+#define MAX_MANIFEST_BYTES (4L * MAX_COMPILED_PARAMS)
 
 /* Binds the weights of a TF.js manifest (weights_file's, or the model's
  * own when weights_file is NULL and it has one), or else initializes every

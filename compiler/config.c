@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* keras.json holds a handful of keys. */
+#define KERAS_CONFIG_MAX ((size_t)1 << 20)
+
 static void config_error(Diag *d, const char *file, const char *key,
                          const char *expected, const cJSON *got)
 {
@@ -46,12 +49,14 @@ bool keras_config_load(KerasConfig *kc, Diag *d, const char *path)
 
     char *text;
     size_t len;
-    if (!read_file(file, &text, &len)) {
+    kcc_error e;
+    errno = 0;
+    if (kcc_file_read(NULL, file, 0, KERAS_CONFIG_MAX, &text, &len, &e) != KCC_OK) {
         if (!explicit_file && errno == ENOENT) {
             free(file);
             return true;
         }
-        diag_error(d, "%s: cannot read Keras configuration: %s", file, strerror(errno));
+        diag_error(d, "%s: cannot read Keras configuration: %s", file, e.message);
         free(file);
         return false;
     }

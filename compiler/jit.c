@@ -267,7 +267,8 @@ bool jit_load(Diag *d, Model *m, int batch, int threads, Jit *jit)
             size_t len = 0;
             diag_error(d, "cannot compile the training code with '%s' (kcc fit needs a C "
                           "compiler: install gcc, or set CC)", cc);
-            if (read_file(log, &out, &len) && len > 0)
+            kcc_error e;
+            if (kcc_file_read(NULL, log, 0, (size_t)1 << 20, &out, &len, &e) == KCC_OK && len > 0)
                 fprintf(stderr, "%.*s", (int)(len > 2000 ? 2000 : len), out);
             free(out);
             ok = false;

@@ -879,8 +879,9 @@ Model *parse_model(Diag *d, const char *file, const KerasConfig *kc)
 {
     char *text;
     size_t len;
-    if (!read_file(file, &text, &len)) {
-        diag_error(d, "%s: cannot read model file: %s", file, strerror(errno));
+    kcc_error e;
+    if (kcc_file_read(NULL, file, 0, KCC_FILE_MAX_JSON, &text, &len, &e) != KCC_OK) {
+        diag_error(d, "%s: cannot read model file: %s", file, e.message);
         return NULL;
     }
     cJSON *root = json_parse(d, file, text, len);

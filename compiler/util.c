@@ -172,30 +172,6 @@ void c_string(StrBuf *sb, const char *s)
     sb_add(sb, "\"");
 }
 
-bool read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    StrBuf sb = {0};
-    char buf[65536];
-    size_t n;
-    sb_add(&sb, "");
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_addn(&sb, buf, n);
-    int failed = ferror(f);
-    int saved = errno;
-    fclose(f);
-    if (failed) {
-        sb_free(&sb);
-        errno = saved ? saved : EIO;
-        return false;
-    }
-    *data = sb.data;
-    *len = sb.len;
-    return true;
-}
-
 const char *path_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');

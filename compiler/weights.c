@@ -18,10 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef enum WKind { WK_F32, WK_F16, WK_U8, WK_U16 } WKind;
+
 typedef struct MWeight {
     char *name;
     Shape shape;
-    double *data;
+    WKind kind;                 /* its storage in the shards */
+    double scale, min;          /* uint8/uint16 quantization */
+    const unsigned char *bytes; /* its values in the group's shards, or NULL */
     char *where;                /* "weightsManifest[0].weights[1]" */
     bool used;
     bool bad;                   /* reported already: bind silently */
@@ -31,6 +35,9 @@ typedef struct Manifest {
     const char *file;           /* the JSON file holding it */
     MWeight *w;
     int n;
+    char **groups;              /* each group's shards, concatenated */
+    size_t need;                /* bytes the groups so far need */
+    int ngroups;
     bool unnamed;               /* an entry or group kcc could not name */
 } Manifest;
 
@@ -51,8 +58,6 @@ static uint32_t le32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-
-typedef enum WKind { WK_F32, WK_F16, WK_U8, WK_U16 } WKind;
 
 static int wkind_bytes(WKind k)
 {
@@ -145,10 +150,13 @@ static bool shard_path_ok(const char *p)
     return true;
 }
 
-/* Reads group gi: its weights' names, shapes and storage, and (when its
- * shards are all there and the right size) their values.  Entries are kept
- * even when the data is bad, so that binding can still report names and
- * shapes in the same run. */
+/* Reads group gi: its weights' names, shapes and storage, then its
+ * shards, at most the bytes the weights listed need (and one more, to tell
+ * a shard that is too long).  Values are decoded only when a weight binds
+ * to a layer's parameter of the same shape, so that nothing is allocated
+ * for what the manifest merely claims.  Entries are kept even when the
+ * data is bad, so that binding can still report names and shapes in the
+ * same run. */
 static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const char *dir)
 {
     Diag *d = m->diag;
@@ -160,10 +168,6 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         mf->unnamed = true;
         return false;
     }
-
-    /* The group's bytes: its shards, in order. */
-    StrBuf bytes = {0}, names = {0};
-    sb_add(&bytes, "");
     bool ok = true, data_ok = true;
     int pi = 0;
     for (const cJSON *p = paths->child; p; p = p->next, pi++) {
@@ -172,40 +176,23 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
             diag_error(d, "%s: weightsManifest[%d].paths[%d]: %s", mf->file, gi, pi, msg);
             free(msg);
             ok = data_ok = false;
-            continue;
         }
-        const char *rel = p->valuestring;
-        while (rel[0] == '.' && rel[1] == '/')
-            rel += 2;
-        char *path = xformat("%s%s", dir, rel);
-        char *data;
-        size_t len;
-        model_add_input(m, path);
-        if (!read_file(path, &data, &len)) {
-            diag_error(d, "%s: weightsManifest[%d].paths[%d]: cannot read weight shard %s: %s",
-                       mf->file, gi, pi, path, strerror(errno));
-            ok = data_ok = false;
-        } else {
-            sb_addn(&bytes, data, len);
-            free(data);
-        }
-        sb_printf(&names, "%s%s", names.len ? " and " : "", path);
-        free(path);
     }
 
-    /* Each weight's shape, storage and values, in manifest order. */
+    /* Each weight's shape and storage, and where its bytes start. */
     int nw = cJSON_GetArraySize(weights);
     size_t need = 0;
-    int wi = 0;
+    int wi = 0, first = mf->n;
     mf->w = xrealloc(mf->w, sizeof *mf->w * (size_t)(mf->n + nw));
+    size_t *offset = xmalloc(sizeof *offset * (size_t)(nw + 1));
     for (const cJSON *w = weights->child; w; w = w->next, wi++) {
         char *where = xformat("weightsManifest[%d].weights[%d]", gi, wi);
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(w, "name");
         const cJSON *sh = cJSON_GetObjectItemCaseSensitive(w, "shape");
         MWeight *mw = &mf->w[mf->n];
         memset(mw, 0, sizeof *mw);
-        WKind kind = WK_F32;
-        double scale = 1, min = 0;
+        mw->kind = WK_F32;
+        mw->scale = 1;
         bool wok = true;
         if (!cJSON_IsString(nm)) {
             char *msg = expect_got("a weight name such as \"dense_1/kernel\"", nm);
@@ -233,7 +220,7 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
                 mw->shape.dim[mw->shape.rank++] = (long)s->valuedouble;
             }
         }
-        if (wok && !weight_kind(m, mf, w, where, &kind, &scale, &min))
+        if (wok && !weight_kind(m, mf, w, where, &mw->kind, &mw->scale, &mw->min))
             wok = false;
         long count = 1;
         for (int k = 0; wok && k < mw->shape.rank && count <= MAX_COMPILED_PARAMS; k++)
@@ -243,6 +230,14 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
                        where, (long)MAX_COMPILED_PARAMS);
             wok = false;
         }
+        size_t nbytes = wok ? (size_t)count * (size_t)wkind_bytes(mw->kind) : 0;
+        if (wok && mf->need + need + nbytes > MAX_MANIFEST_BYTES) {
+            diag_error(d, "%s: %s: the weights listed up to here need more than %ld bytes, too "
+                          "many to compile", mf->file, where, (long)MAX_MANIFEST_BYTES);
+            wok = false;
+        }
+        offset[wi] = need;
+        need += nbytes;
         if (!wok) {
             /* Keep a named entry, so that binding does not also call its
              * weight missing. */
@@ -260,25 +255,61 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         }
         mw->name = xstrdup(nm->valuestring);
         mw->where = where;
-        mw->data = xcalloc((size_t)(count ? count : 1), sizeof *mw->data);
-        size_t nbytes = (size_t)count * (size_t)wkind_bytes(kind);
-        if (data_ok && need + nbytes <= bytes.len) {
-            const unsigned char *base = (const unsigned char *)bytes.data + need;
-            for (long i = 0; i < count; i++)
-                mw->data[i] = decode(base + (size_t)i * (size_t)wkind_bytes(kind), kind, scale, min);
-        }
-        need += nbytes;
         mf->n++;
     }
-    if (data_ok && need != bytes.len) {
+
+    mf->need += need;
+
+    /* The group's bytes: its shards, in order, at most need + 1 of them.
+     * With entries already bad, the shards are only opened, so that a
+     * missing one is reported too. */
+    StrBuf bytes = {0};         /* grows with what the shards hold */
+    size_t have = 0;            /* bytes the shards hold */
+    StrBuf names = {0};
+    pi = 0;
+    for (const cJSON *p = paths->child; p; p = p->next, pi++) {
+        if (!cJSON_IsString(p) || !shard_path_ok(p->valuestring))
+            continue;
+        const char *rel = p->valuestring;
+        char *path = xformat("%s%s", dir, rel);
+        model_add_input(m, path);
+        char *data = NULL;
+        size_t len = 0;
+        kcc_error e;
+        kcc_status st = kcc_file_read(dir, rel, KCC_FILE_BENEATH,
+                                      data_ok ? need - (have < need ? have : need) : 0, &data,
+                                      &len, &e);
+        if (st == KCC_OK || (st == KCC_ERR_FORMAT && data_ok)) {
+            if (st == KCC_OK && have + len <= need)
+                sb_addn(&bytes, data, len);
+            have += len;
+        } else if (st != KCC_ERR_FORMAT) {
+            diag_error(d, "%s: weightsManifest[%d].paths[%d]: cannot read weight shard %s: %s",
+                       mf->file, gi, pi, path, e.message);
+            ok = data_ok = false;
+        }
+        free(data);
+        sb_printf(&names, "%s%s", names.len ? " and " : "", path);
+        free(path);
+    }
+    if (data_ok && need != have) {
         diag_error(d, "%s: weightsManifest[%d]: the weights listed need %zu bytes, %s hold%s %zu "
                    "(%s)", mf->file, gi, need, names.len ? names.data : "its shards",
-                   pi == 1 ? "s" : "", bytes.len,
-                   bytes.len < need ? "too short: truncated?" : "too long: a different model?");
-        ok = false;
+                   pi == 1 ? "s" : "", have,
+                   have < need ? "too short: truncated?" : "too long: a different model?");
+        ok = data_ok = false;
     }
-    sb_free(&bytes);
     sb_free(&names);
+    if (data_ok) {
+        sb_add(&bytes, ""); /* a group of no bytes still has its buffer */
+        for (int i = first, k = 0; i < mf->n; i++, k++)
+            mf->w[i].bytes = (const unsigned char *)bytes.data + offset[k];
+        mf->groups = xrealloc(mf->groups, sizeof *mf->groups * (size_t)(mf->ngroups + 1));
+        mf->groups[mf->ngroups++] = bytes.data;
+    } else {
+        sb_free(&bytes);
+    }
+    free(offset);
     return ok;
 }
 
@@ -356,10 +387,16 @@ static bool bind_manifest(Model *m, Manifest *mf)
                 w->used = true;
                 ok = false;
             } else {
+                /* The shapes agree: the model holds these values. */
                 long n = shape_count(&p->shape);
-                p->data = xmalloc(sizeof *p->data * (size_t)n);
-                for (long j = 0; j < n; j++)
-                    p->data[j] = m->dtype == DT_F32 ? (double)(float)w->data[j] : w->data[j];
+                size_t size = (size_t)wkind_bytes(w->kind);
+                if (w->bytes) {
+                    p->data = xmalloc(sizeof *p->data * (size_t)n);
+                    for (long j = 0; j < n; j++) {
+                        double v = decode(w->bytes + (size_t)j * size, w->kind, w->scale, w->min);
+                        p->data[j] = m->dtype == DT_F32 ? (double)(float)v : v;
+                    }
+                }
                 w->used = true;
             }
             free(lname);
@@ -419,8 +456,9 @@ bool load_weights(Model *m, const char *weights_file, uint64_t seed)
     if (weights_file) {
         char *text;
         size_t len;
-        if (!read_file(weights_file, &text, &len)) {
-            diag_error(m->diag, "%s: cannot read weights: %s", weights_file, strerror(errno));
+        kcc_error e;
+        if (kcc_file_read(NULL, weights_file, 0, KCC_FILE_MAX_JSON, &text, &len, &e) != KCC_OK) {
+            diag_error(m->diag, "%s: cannot read weights: %s", weights_file, e.message);
             return false;
         }
         model_add_input(m, weights_file);
@@ -443,7 +481,7 @@ bool load_weights(Model *m, const char *weights_file, uint64_t seed)
         return ok;
     }
 
-    Manifest mf = {file, NULL, 0, false};
+    Manifest mf = {file, NULL, 0, NULL, 0, 0, false};
     char *dir = path_dirname(file);
     bool ok = read_manifest(m, &mf, manifest, dir);
     /* Binding reports missing and extra weights too, unless the manifest
@@ -453,10 +491,12 @@ bool load_weights(Model *m, const char *weights_file, uint64_t seed)
     free(dir);
     for (int i = 0; i < mf.n; i++) {
         free(mf.w[i].name);
-        free(mf.w[i].data);
         free(mf.w[i].where);
     }
     free(mf.w);
+    for (int i = 0; i < mf.ngroups; i++)
+        free(mf.groups[i]);
+    free(mf.groups);
     cJSON_Delete(other);
     if (ok) {
         m->weights_bound = true;

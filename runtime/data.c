@@ -23,7 +23,9 @@
  * reads both).  One-hot labels have max(10, largest label + 1) classes, so
  * every part of a ten-class set gets ten columns whatever labels it holds.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "files.h"
+#include "kcc_file.h"
 
 #include <cjson/cJSON.h>
 #include <zlib.h>
@@ -37,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define DATA_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -97,52 +100,15 @@ static void describe(char *dst, size_t cap, const char *s)
     dst[o] = '\0';
 }
 
-/* Reads a whole file, NUL-terminated. */
-static kcc_status read_all(char **out, size_t *len, const char *path, kcc_error *err)
+/* Reads a whole regular file of at most max bytes, NUL-terminated. */
+static kcc_status read_all(char **out, size_t *len, const char *path, size_t max, kcc_error *err)
 {
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return nomem(err, path);
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            if (cap > SIZE_MAX / 2) {
-                free(buf);
-                fclose(f);
-                return nomem(err, path);
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return nomem(err, path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f)) {
-                int e = errno;
-                free(buf);
-                fclose(f);
-                return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(e));
-            }
-            break;
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
+    kcc_error e;
+    kcc_status st = kcc_file_read(NULL, path, 0, max, out, len, &e);
+    if (st == KCC_ERR_FORMAT)
+        return kcc_error_set(err, st, "%s: %s", path, e.message);
+    if (st)
+        return kcc_error_set(err, st, "%s: cannot open: %s", path, e.message);
     return KCC_OK;
 }
 
@@ -307,13 +273,19 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-static kcc_status idx_open(gzFile *gz, const char *path, kcc_error *err)
+/* Opens an IDX file, gzipped or not; *size is its size on disk. */
+static kcc_status idx_open(gzFile *gz, size_t *size, const char *path, kcc_error *err)
 {
-    errno = 0;
-    *gz = gzopen(path, "rb");
-    if (!*gz)
-        return kcc_error_set(err, errno ? KCC_ERR_IO : KCC_ERR_NOMEM, "%s: cannot open: %s", path,
-                     errno ? strerror(errno) : "out of memory");
+    int fd;
+    kcc_error e;
+    kcc_status st = kcc_file_open(NULL, path, 0, &fd, size, &e);
+    if (st)
+        return kcc_error_set(err, st, "%s: cannot open: %s", path, e.message);
+    *gz = gzdopen(fd, "rb");
+    if (!*gz) {
+        close(fd);
+        return nomem(err, path);
+    }
     return KCC_OK;
 }
 
@@ -377,8 +349,9 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
     unsigned char *chunk = NULL, *lab = NULL;
     float *x = NULL, *y = NULL;
     uint32_t idims[3] = {0, 0, 0}, ldims[1] = {0};
+    size_t isize = 0, lsize = 0; /* on disk */
 
-    if ((st = idx_open(&gi, images, err)))
+    if ((st = idx_open(&gi, &isize, images, err)))
         goto done;
     if ((st = idx_header(gi, images, 0x00000803u, "images", idims, 3, err)))
         goto done;
@@ -401,7 +374,7 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
         goto done;
     }
     if (labels) {
-        if ((st = idx_open(&gl, labels, err)))
+        if ((st = idx_open(&gl, &lsize, labels, err)))
             goto done;
         if ((st = idx_header(gl, labels, 0x00000801u, "labels", ldims, 1, err)))
             goto done;
@@ -583,7 +556,7 @@ static int push_record(csv_table *t, long line, size_t first, size_t count)
 static kcc_status csv_read(csv_table *t, const char *path, char delim, kcc_error *err)
 {
     memset(t, 0, sizeof *t);
-    kcc_status st = read_all(&t->buf, &t->len, path, err);
+    kcc_status st = read_all(&t->buf, &t->len, path, SIZE_MAX, err);
     if (st)
         return st;
     char *p = t->buf, *end = t->buf + t->len;
@@ -1710,7 +1683,7 @@ kcc_status kcc_preprocessing_load(kcc_preprocessing *pp, const char *path, kcc_e
     memset(pp, 0, sizeof *pp);
     char *text = NULL;
     size_t len = 0;
-    kcc_status st = read_all(&text, &len, path, err);
+    kcc_status st = read_all(&text, &len, path, KCC_FILE_MAX_JSON, err);
     if (st)
         return st;
     /* The text is NUL-terminated: cJSON reads len + 1 bytes and must end

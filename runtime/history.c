@@ -31,6 +31,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "files.h"
+#include "kcc_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -54,6 +55,9 @@
 #endif
 
 /* ---- errors and text buffers -------------------------------------------- */
+
+/* The most of a history file kcc reads: a line an epoch, millions of them. */
+#define HISTORY_MAX_BYTES ((size_t)64 << 20)
 
 /* A growing string; oom is set (and further additions ignored) when memory
  * runs out, so that callers check once at the end. */
@@ -734,24 +738,13 @@ kcc_status kcc_history_read_csv(kcc_history *h, const char *path, kcc_error *err
     if (!path)
         return kcc_error_set(err, KCC_ERR_INVALID, "history: no file name (NULL)");
 
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     sbuf data = {0};
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        sb_addn(&data, chunk, got);
-    int read_errno = ferror(fp) ? (errno ? errno : EIO) : 0;
-    fclose(fp);
-    if (read_errno) {
-        free(data.p);
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read: %s", path, strerror(read_errno));
-    }
-    if (data.oom) {
-        free(data.p);
-        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
-    }
+    kcc_error e;
+    kcc_status st = kcc_file_read(NULL, path, 0, HISTORY_MAX_BYTES, &data.p, &data.len, &e);
+    if (st == KCC_ERR_FORMAT)
+        return kcc_error_set(err, st, "%s: %s", path, e.message);
+    if (st)
+        return kcc_error_set(err, st, "%s: cannot read: %s", path, e.message);
 
     csv_reader r;
     memset(&r, 0, sizeof r);

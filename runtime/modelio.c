@@ -13,6 +13,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "files.h"
+#include "kcc_file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -243,75 +244,66 @@ kcc_status kcc_model_save(const kcc_trainer *t, const char *dir, kcc_error *err)
     return st;
 }
 
-static kcc_status read_whole(const char *path, unsigned char **data, size_t *len, kcc_error *err)
+/* Reads dir/name, a regular file inside dir (no symbolic links) of at
+ * most max bytes.  Too long: KCC_ERR_FORMAT with *len its size, no data,
+ * no message.  Missing: KCC_ERR_IO with errno ENOENT. */
+static kcc_status read_inside(const char *dir, const char *name, size_t max,
+                              unsigned char **data, size_t *len, kcc_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap);
-    size_t r;
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            unsigned char *bigger = realloc(buf, cap *= 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = bigger;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf)
-        return kcc_error_set(err, KCC_ERR_NOMEM, "%s: out of memory", path);
-    if (bad) {
-        free(buf);
-        return kcc_error_set(err, KCC_ERR_IO, "%s: cannot read", path);
-    }
-    *data = buf;
-    *len = n;
-    return KCC_OK;
+    char *text;
+    kcc_error e;
+    kcc_status st = kcc_file_read(dir, name, KCC_FILE_BENEATH, max, &text, len, &e);
+    if (st == KCC_OK)
+        *data = (unsigned char *)text;
+    else if (st != KCC_ERR_FORMAT)
+        kcc_error_set(err, st, "%s/%s: cannot open: %s", dir, name, e.message);
+    return st;
 }
 
 kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err)
 {
     const kcc_model_def *def = t->def;
-    char path[4096];
-    unsigned char *data;
-    size_t len;
-    snprintf(path, sizeof path, "%s/weights.bin", dir);
-    kcc_status st = read_whole(path, &data, &len, err);
-    if (st != KCC_OK)
+    unsigned char *data = NULL;
+    size_t len = 0, need = 4 * (size_t)def->param_count;
+    kcc_status st = read_inside(dir, "weights.bin", need, &data, &len, err);
+    if (st != KCC_OK && st != KCC_ERR_FORMAT)
         return st;
-    if (len != 4 * (size_t)def->param_count) {
+    if (st == KCC_ERR_FORMAT || len != need) {
         free(data);
-        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: %zu bytes, the model's %ld parameters need %ld",
-                    path, len, def->param_count, 4 * def->param_count);
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s/weights.bin: %zu bytes, the model's %ld "
+                             "parameters need %ld", dir, len, def->param_count,
+                             4 * def->param_count);
     }
     get_floats(t->params, data, def->param_count);
     free(data);
+    data = NULL;
 
-    snprintf(path, sizeof path, "%s/training_state.bin", dir);
-    if (access(path, F_OK) != 0)
-        return KCC_OK; /* weights only: a fresh optimizer */
-    if ((st = read_whole(path, &data, &len, err)) != KCC_OK)
-        return st;
     kcc_optimizer *o = &t->optimizer;
     size_t slots = (size_t)o->nslots * (size_t)o->n;
+    need = STATE_HEADER + 4 * slots;
+    errno = 0;
+    st = read_inside(dir, "training_state.bin", need, &data, &len, err);
+    if (st == KCC_ERR_IO && errno == ENOENT)
+        return KCC_OK; /* weights only: a fresh optimizer */
+    if (st != KCC_OK && st != KCC_ERR_FORMAT)
+        return st;
+    if (st == KCC_ERR_FORMAT)
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s/training_state.bin: %zu bytes, more than "
+                             "the %zu of this model and optimizer: saved by a different model "
+                             "or optimizer", dir, len, need);
     if (len < STATE_HEADER || memcmp(data, "KCCS", 4) != 0 || get32(data + 4) != 1) {
         free(data);
-        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: not a kcc training state", path);
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s/training_state.bin: not a kcc training "
+                             "state", dir);
     }
     int same_params = get64(data + 8) == (uint64_t)def->param_count;
     int same_optimizer = get32(data + 16) == (uint32_t)o->cfg.kind;
     if (!same_params || !same_optimizer || get32(data + 20) != (uint32_t)o->nslots ||
-        len != STATE_HEADER + 4 * slots) {
+        len != need) {
         free(data);
-        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: saved by a different model or optimizer (%s "
-                    "parameters, optimizer %s)", path, same_params ? "same" : "other",
-                    same_optimizer ? "the same" : "another");
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s/training_state.bin: saved by a different "
+                             "model or optimizer (%s parameters, optimizer %s)", dir,
+                             same_params ? "same" : "other", same_optimizer ? "the same" : "another");
     }
     o->iterations = (long)get64(data + 24);
     t->epoch = (int)get32(data + 32);
