@@ -474,23 +474,38 @@ static bool is_dir(const char *path)
 }
 
 /* Loads the data: IDX, or CSV with the spec (or a trained model's saved
- * preprocessing, pp already loaded). */
+ * preprocessing, pp already loaded).  x_size, the model's input size, is
+ * checked before the samples are allocated. */
 static bool load_data(Diag *d, const TrainOptions *o, kcc_preprocessing *pp, bool have_pp,
-                      bool need_targets, kcc_dataset *out)
+                      bool need_targets, long x_size, kcc_dataset *out)
 {
     kcc_error err;
     kcc_status st;
     memset(out, 0, sizeof *out);
     if (o->images) {
-        st = kcc_idx_load(out, o->images, o->labels, 1.0 / 255.0, 1, &err);
+        long n, size;
+        if ((st = kcc_idx_info(&n, &size, o->images, &err)) == KCC_OK && size != x_size) {
+            diag_error(d, "%s: images of %ld values, the model takes %ld", o->images, size,
+                       x_size);
+            return false;
+        }
+        if (st == KCC_OK)
+            st = kcc_idx_load(out, o->images, o->labels, 1.0 / 255.0, 1, &err);
     } else if (have_pp) {
+        if (pp->x_size != x_size) {
+            diag_error(d, "%s: its preprocessing makes %ld values a sample, the model takes %ld",
+                       o->data, pp->x_size, x_size);
+            return false;
+        }
         st = kcc_csv_load_with(out, pp, o->data, &err);
     } else {
         if (need_targets && !o->spec.target) {
             diag_error(d, "%s: which column is the target? give --target", o->data);
             return false;
         }
-        st = kcc_csv_load(out, pp, o->data, &o->spec, &err);
+        kcc_csv_spec spec = o->spec;
+        spec.x_size = x_size;
+        st = kcc_csv_load(out, pp, o->data, &spec, &err);
     }
     if (st != KCC_OK) {
         diag_error(d, "%s", err.message);
@@ -722,7 +737,8 @@ static int run(Diag *d, const TrainOptions *o)
         }
         free(ppf);
     }
-    if (!load_data(d, o, &pp, have_pp, !predict, &all))
+    long x_size = shape_count(&m->values[m->input].shape);
+    if (!load_data(d, o, &pp, have_pp, !predict, x_size, &all))
         goto done;
     if (!split_test(d, o, &all, &train, &test))
         goto done;

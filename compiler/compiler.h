@@ -118,6 +118,10 @@ cJSON *json_parse(Diag *d, const char *file, const char *text, size_t len);
 
 enum { MAX_RANK = 8, MAX_PARAMS = 4, MAX_EPILOGUE = 8 };
 
+/* The most layers kcc reads in a model: each takes a few KiB while it is
+ * compiled, however short its JSON. */
+#define MAX_LAYERS (1 << 18)
+
 /* A shape without the batch axis. */
 typedef struct Shape {
     int rank;

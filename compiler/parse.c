@@ -796,12 +796,18 @@ static void parse_sequential(Model *m, const cJSON *config, const char *path)
         free(lpath);
         return;
     }
-    free(lpath);
     int n = cJSON_GetArraySize(layers);
     if (n == 0) {
         model_error(m, path, "the model has no layers");
+        free(lpath);
         return;
     }
+    if (n > MAX_LAYERS) {
+        model_error(m, lpath, "%d layers, more than kcc compiles (%d)", n, MAX_LAYERS);
+        free(lpath);
+        return;
+    }
+    free(lpath);
     m->layers = xcalloc((size_t)n, sizeof *m->layers);
     m->values = xcalloc((size_t)n + 1, sizeof *m->values);
     m->nlayers = n;
@@ -864,7 +870,7 @@ static void scan_functional(Model *m, const cJSON *config, const char *path)
     const cJSON *layers = cJSON_IsObject(config) ? cJSON_GetObjectItemCaseSensitive(config, "layers")
                                                  : NULL;
     int n = cJSON_GetArraySize(layers);
-    if (cJSON_IsArray(layers) && n > 0) {
+    if (cJSON_IsArray(layers) && n > 0 && n <= MAX_LAYERS) {
         m->layers = xcalloc((size_t)n, sizeof *m->layers);
         m->nlayers = n;
         int i = 0;

@@ -235,6 +235,7 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
             diag_error(d, "%s: %s: the weights listed up to here need more than %ld bytes, too "
                           "many to compile", mf->file, where, (long)MAX_MANIFEST_BYTES);
             wok = false;
+            nbytes = 0;
         }
         offset[wi] = need;
         need += nbytes;

@@ -313,24 +313,74 @@ static kcc_status idx_header(gzFile gz, const char *path, uint32_t magic, const 
     return KCC_OK;
 }
 
-/* After the data: the file must end here. */
+/* After the data: the file must end here.  At most a chunk more is
+ * decompressed to tell: never more than the header declares, and a chunk. */
 static kcc_status idx_end(gzFile gz, const char *path, unsigned char *chunk, kcc_error *err)
 {
     size_t extra = 0;
-    for (;;) {
-        size_t got = 0;
-        kcc_status st = gz_read_some(gz, path, chunk, IDX_CHUNK, &got, err);
-        if (st)
-            return st;
-        if (got == 0)
-            break;
-        extra += got;
-    }
+    kcc_status st = gz_read_some(gz, path, chunk, IDX_CHUNK, &extra, err);
+    if (st)
+        return st;
+    if (extra == IDX_CHUNK)
+        return kcc_error_set(err, KCC_ERR_FORMAT, "%s: %d or more unexpected bytes after the data",
+                             path, IDX_CHUNK);
     if (extra)
         return kcc_error_set(err, KCC_ERR_FORMAT, "%s: %zu unexpected bytes after the data", path, extra);
     if (gz_truncated(gz))
         return kcc_error_set(err, KCC_ERR_FORMAT, "%s: truncated: the gzip stream ends early", path);
     return KCC_OK;
+}
+
+/* The most bytes deflate makes of one compressed byte (zlib's technical
+ * report: 1032:1). */
+#define GZIP_MAX_RATIO 1032
+
+/* Can a file of size bytes on disk hold need bytes of data after a header
+ * of head bytes?  A raw file must have exactly that many (*exact); a
+ * gzipped one cannot hold more than deflate's ratio allows. */
+static int idx_can_hold(gzFile gz, size_t size, size_t head, uint64_t need, int *exact)
+{
+    *exact = gzdirect(gz);
+    if (*exact)
+        return size >= head && need == size - head;
+    return need / GZIP_MAX_RATIO <= size;
+}
+
+kcc_status kcc_idx_info(long *count, long *sample_size, const char *path, kcc_error *err)
+{
+    if (!count || !sample_size || !path)
+        return kcc_error_set(err, KCC_ERR_INVALID, "kcc_idx_info: a NULL argument");
+    *count = *sample_size = 0;
+    gzFile gz = NULL;
+    size_t size;
+    kcc_status st = idx_open(&gz, &size, path, err);
+    if (st)
+        return st;
+    /* The magic's third byte: 0x08, then the number of axes. */
+    unsigned char h[16];
+    size_t got = 0;
+    if ((st = gz_read_some(gz, path, h, 4, &got, err)))
+        goto done;
+    if (got < 4 || h[0] || h[1] || h[2] != 0x08 || h[3] < 1 || h[3] > 3) {
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: not an IDX file of unsigned bytes", path);
+        goto done;
+    }
+    int ndims = h[3];
+    if ((st = gz_read_some(gz, path, h + 4, 4 * (size_t)ndims, &got, err)))
+        goto done;
+    if (got < 4 * (size_t)ndims) {
+        st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: truncated: the IDX header needs %d bytes",
+                           path, 4 + 4 * ndims);
+        goto done;
+    }
+    uint64_t n = 1;
+    for (int i = 1; i < ndims; i++)
+        n *= be32(h + 4 + 4 * i);
+    *count = (long)be32(h + 4);
+    *sample_size = (long)n;
+done:
+    gzclose(gz);
+    return st;
 }
 
 kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels, double scale,
@@ -373,6 +423,27 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
                    images, (unsigned)idims[0], (unsigned)idims[1], (unsigned)idims[2]);
         goto done;
     }
+    /* Nothing is allocated for what the file cannot hold. */
+    int exact;
+    size_t total = (size_t)(idims[0] * pixels); /* < limit, above */
+    if (!idx_can_hold(gi, isize, 16, total, &exact)) {
+        if (exact && isize - 16 > total)
+            st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: %zu unexpected bytes after the data",
+                               images, (size_t)(isize - 16 - total));
+        else if (exact)
+            st = kcc_error_set(err, KCC_ERR_FORMAT,
+                               "%s: truncated: %u images of %ux%u need %llu bytes after the "
+                               "header, the file has %zu", images, (unsigned)idims[0],
+                               (unsigned)idims[1], (unsigned)idims[2],
+                               (unsigned long long)total, isize - (isize < 16 ? isize : 16));
+        else
+            st = kcc_error_set(err, KCC_ERR_FORMAT,
+                               "%s: truncated: %u images of %ux%u need %llu bytes after the "
+                               "header, more than a gzip file of %zu bytes holds", images,
+                               (unsigned)idims[0], (unsigned)idims[1], (unsigned)idims[2],
+                               (unsigned long long)total, isize);
+        goto done;
+    }
     if (labels) {
         if ((st = idx_open(&gl, &lsize, labels, err)))
             goto done;
@@ -381,6 +452,18 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
         if (ldims[0] != idims[0]) {
             st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: %u labels, but %s has %u images", labels,
                        (unsigned)ldims[0], images, (unsigned)idims[0]);
+            goto done;
+        }
+        if (!idx_can_hold(gl, lsize, 8, ldims[0], &exact)) {
+            if (exact && lsize - 8 > ldims[0])
+                st = kcc_error_set(err, KCC_ERR_FORMAT, "%s: %zu unexpected bytes after the data",
+                                   labels, (size_t)(lsize - 8 - ldims[0]));
+            else
+                st = kcc_error_set(err, KCC_ERR_FORMAT,
+                                   "%s: truncated: %u labels need %u bytes after the header, the "
+                                   "file has %s%zu", labels, (unsigned)ldims[0],
+                                   (unsigned)ldims[0], exact ? "" : "a gzip file of ",
+                                   exact ? lsize - 8 : lsize);
             goto done;
         }
     }
@@ -393,7 +476,7 @@ kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels
 
     /* The pixels, converted as they come: memory grows with the data the
      * file really has, not with what its header claims. */
-    size_t total = (size_t)(idims[0] * pixels), done_bytes = 0, cap = 0;
+    size_t done_bytes = 0, cap = 0;
     while (done_bytes < total) {
         size_t want = total - done_bytes < IDX_CHUNK ? total - done_bytes : IDX_CHUNK;
         size_t got = 0;
@@ -1186,6 +1269,14 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
     if (pp->x_size == 0) {
         st = kcc_error_set(err, KCC_ERR_INVALID,
                    "%s: no feature columns: every column is a target or dropped", path);
+        goto fail;
+    }
+    /* Before the n x x_size values are allocated: one-hot columns make a
+     * value a category, as many as the file has rows. */
+    if (spec->x_size > 0 && pp->x_size != spec->x_size) {
+        st = kcc_error_set(err, KCC_ERR_INVALID,
+                   "%s: the feature columns make %ld values a sample, the model takes %ld",
+                   path, pp->x_size, spec->x_size);
         goto fail;
     }
     if (!alloc_scaling(pp)) {

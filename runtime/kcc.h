@@ -365,6 +365,10 @@ kcc_status kcc_dataset_split(kcc_dataset *train, kcc_dataset *test, const kcc_da
  * indices; labels NULL: no y. */
 kcc_status kcc_idx_load(kcc_dataset *out, const char *images, const char *labels, double scale,
                         int one_hot, kcc_error *err);
+/* What an IDX file's header says, without reading its data: *count
+ * samples of *sample_size values (rows x columns for images, 1 for
+ * labels).  To check a file against a model before loading it. */
+kcc_status kcc_idx_info(long *count, long *sample_size, const char *path, kcc_error *err);
 
 /* How a CSV file becomes numbers, and the statistics fitted to it, saved
  * with a trained model so that predict applies the same transform. */
@@ -410,6 +414,9 @@ typedef struct kcc_csv_spec {
     int drop_first;             /* one-hot without the first category */
     int scale;                  /* standard-scale the numeric features */
     char delimiter;             /* ',' */
+    long x_size;                /* the values a sample must have (a model's
+                                   input size), checked before the data is
+                                   encoded; 0: any */
 } kcc_csv_spec;
 
 /* Reads a CSV file with a header line, as the spec says; pp records the

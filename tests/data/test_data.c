@@ -495,6 +495,11 @@ TEST(a_spec_naming_a_missing_or_conflicting_column_is_an_error)
     spec.target = "a,b";
     CHECK_CSV_FAILS("targets_only.csv", &spec, KCC_ERR_INVALID,
                     ": no feature columns: every column is a target or dropped");
+    /* The model's input size, checked before the samples are allocated. */
+    spec = people_spec();
+    spec.x_size = 3;
+    CHECK_CSV_FAILS("people.csv", &spec, KCC_ERR_INVALID,
+                    ": the feature columns make 7 values a sample, the model takes 3");
     memset(&spec, 0, sizeof spec);
     spec.delimiter = '"';
     kcc_dataset d;
@@ -1095,6 +1100,57 @@ TEST(bad_idx_files_are_reported_with_the_file_and_what_is_wrong)
     check_idx_fails(NULL, lab, KCC_ERR_INVALID, "kcc_idx_load: no image file", __LINE__);
 }
 
+TEST(idx_sizes_are_checked_against_the_file_before_the_data_is_read)
+{
+    unsigned char ib[64], tmp[64];
+    size_t ni = make_images(ib, 0x00000803, 3);
+    char img[512], lab[512], bad[512], want[2048];
+    idx_paths(img, lab, sizeof img, "sizes");
+    TMPFILE(bad, "sizes-bad.idx");
+    REQUIRE(write_bytes(img, ib, ni));
+    /* The header alone says what a file holds. */
+    long count = -1, size = -1;
+    kcc_error err;
+    memset(&err, 0, sizeof err);
+    CHECK_INT(kcc_idx_info(&count, &size, img, &err), KCC_OK);
+    CHECK_INT(count, 3);
+    CHECK_INT(size, 6);
+    REQUIRE(write_gz(bad, ib, ni));
+    CHECK_INT(kcc_idx_info(&count, &size, bad, &err), KCC_OK);
+    CHECK_INT(count, 3);
+    CHECK_INT(size, 6);
+    REQUIRE(write_bytes(bad, "\0\0\x08\x01\0\0\0\x05", 8));
+    CHECK_INT(kcc_idx_info(&count, &size, bad, &err), KCC_OK);
+    CHECK_INT(count, 5);
+    CHECK_INT(size, 1);
+    REQUIRE(write_bytes(bad, "\0\0\x0b\x01\0\0\0\x05", 8));
+    snprintf(want, sizeof want, "%s: not an IDX file of unsigned bytes", bad);
+    CHECK_ERROR(err, kcc_idx_info(&count, &size, bad, &err), KCC_ERR_FORMAT, want);
+    /* A gzipped file cannot hold more than 1032 times its size. */
+    memcpy(tmp, ib, ni);
+    put32(tmp + 4, 4000000);
+    put32(tmp + 8, 28);
+    put32(tmp + 12, 28);
+    REQUIRE(write_gz(bad, tmp, ni));
+    size_t gn = 0;
+    free(read_bytes(bad, &gn));
+    snprintf(want, sizeof want,
+             "%s: truncated: 4000000 images of 28x28 need 3136000000 bytes after the header, "
+             "more than a gzip file of %zu bytes holds", bad, gn);
+    check_idx_fails(bad, NULL, KCC_ERR_FORMAT, want, __LINE__);
+    /* Past the data, a gzipped file is decompressed a chunk further at
+     * most. */
+    size_t big = 16 + 18 + 100000;
+    unsigned char *b = calloc(big, 1);
+    REQUIRE(b != NULL);
+    memcpy(b, ib, ni);
+    int wrote = write_gz(bad, b, big);
+    free(b);
+    REQUIRE(wrote);
+    snprintf(want, sizeof want, "%s: 65536 or more unexpected bytes after the data", bad);
+    check_idx_fails(bad, NULL, KCC_ERR_FORMAT, want, __LINE__);
+}
+
 /* ---- split -------------------------------------------------------------- */
 
 static void make_counting(kcc_dataset *d, long n, int with_y)
@@ -1418,6 +1474,7 @@ int main(int argc, char **argv)
         RUN(raw_and_gzipped_idx_files_load_the_same);
         RUN(one_hot_labels_have_ten_classes_or_the_largest_label_plus_one);
         RUN(bad_idx_files_are_reported_with_the_file_and_what_is_wrong);
+        RUN(idx_sizes_are_checked_against_the_file_before_the_data_is_read);
     } else if (strcmp(group, "split") == 0) {
         RUN(a_split_has_the_rounded_sizes_keeps_order_and_loses_nothing);
         RUN(a_split_is_determined_by_its_seed);

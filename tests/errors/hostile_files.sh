@@ -14,37 +14,23 @@ if [ $# -ne 2 ]; then
     echo "usage: hostile_files.sh KCC WORK_DIR" >&2
     exit 2
 fi
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/tfjs_model.sh"
 kcc=$1
 work=$2
 status=0
 rm -rf "$work" && mkdir -p "$work" || exit 2
 cd "$work" || exit 2
 
-# A TF.js model of 11 parameters (44 bytes of float32) whose manifest
-# names the shard $1.
-model() {
-    cat <<EOF
-{"format": "layers-model",
- "modelTopology": {"class_name": "Sequential", "config": {"name": "m", "layers": [
-   {"class_name": "Dense", "config": {"name": "dense_1", "units": 2, "batch_input_shape": [null, 3]}},
-   {"class_name": "Dense", "config": {"name": "dense_2", "units": 1, "activation": "sigmoid"}}]},
-  "keras_version": "tfjs-layers 4.22.0"},
- "weightsManifest": [{"paths": ["$1"], "weights": [
-   {"name": "dense_1/kernel", "shape": [3, 2], "dtype": "float32"},
-   {"name": "dense_1/bias", "shape": [2], "dtype": "float32"},
-   {"name": "dense_2/kernel", "shape": [2, 1], "dtype": "float32"},
-   {"name": "dense_2/bias", "shape": [1], "dtype": "float32"}]}]}
-EOF
-}
 
 # 44 bytes of data that is not the model's: a secret kcc must not read.
 printf 'the secret: forty-four bytes of private data' >secret.bin
 mkdir secret-dir && cp secret.bin secret-dir/w.bin || exit 2
-printf 'a,b\n1,2\n' >data.csv
+printf 'a,b,c,y\n1,2,3,0\n' >data.csv
 
 # m-NAME/model.json whose manifest names SHARD.
 model_dir() {
-    mkdir -p "m-$1" && model "$2" >"m-$1/model.json" || exit 2
+    mkdir -p "m-$1" && tfjs_model "$2" >"m-$1/model.json" || exit 2
 }
 
 model_dir symlink w.bin && ln -s ../secret.bin m-symlink/w.bin
@@ -128,14 +114,14 @@ expect keras_config_fifo "kcc: error: fifo: cannot read Keras configuration: a F
 expect keras_home_fifo "kcc: error: $work/keras-home/keras.json: cannot read Keras configuration: a FIFO, not a regular file" \
     KERAS_HOME="$work/keras-home" -- m-good/model.json -o out/m.c
 expect keras_home_fifo_fit "kcc: error: $work/keras-home/keras.json: cannot read Keras configuration: a FIFO, not a regular file" \
-    KERAS_HOME="$work/keras-home" -- fit m-good/model.json data.csv --target b -o out/t
+    KERAS_HOME="$work/keras-home" -- fit m-good/model.json data.csv --target y -o out/t
 
 # The runtime's readers: CSV, IDX, history, a saved preprocessing.
 fit_flags='--optimizer sgd --loss mse'
 expect csv_fifo "kcc: error: fifo: cannot open: a FIFO, not a regular file" \
-    -- fit m-good/model.json fifo --target b $fit_flags -o out/t
+    -- fit m-good/model.json fifo --target y $fit_flags -o out/t
 expect validation_csv_fifo "kcc: error: fifo: cannot open: a FIFO, not a regular file" \
-    -- fit m-good/model.json data.csv --target b --validation-data fifo $fit_flags -o out/t
+    -- fit m-good/model.json data.csv --target y --validation-data fifo $fit_flags -o out/t
 expect idx_fifo "kcc: error: fifo: cannot open: a FIFO, not a regular file" \
     -- fit m-good/model.json --images fifo --labels fifo $fit_flags -o out/t
 expect history_fifo "kcc: error: fifo: cannot read: a FIFO, not a regular file" \
