@@ -51,6 +51,10 @@ KCC_NORETURN void internal_error(const char *file, int line, const char *what);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Array p of n elements of size bytes, with room for one more: appending
+ * n elements one at a time through xgrow costs O(n) (capacities 4, 8,
+ * 16, ...).  Every append to the array must go through it. */
+void *xgrow(void *p, size_t size, size_t n);
 char *xstrdup(const char *s);
 char *xformat(const char *fmt, ...) KCC_PRINTF(1, 2);
 

@@ -266,14 +266,15 @@ void emit_kernel(Emit *e, const Step *s, const char *tmpl, const char *const *kv
 static int param_layers(const Plan *p, const Layer **out)
 {
     int n = 0;
+    bool *seen = xcalloc((size_t)p->m->nlayers + 1, sizeof *seen);
     for (int s = 0; s < p->nsteps; s++) {
         const Layer *l = p->steps[s].layer;
-        bool seen = p->steps[s].op == op_copy() || l->nparams == 0;
-        for (int j = 0; j < n && !seen; j++)
-            seen = out[j]->index == l->index;
-        if (!seen)
-            out[n++] = l;
+        if (p->steps[s].op == op_copy() || l->nparams == 0 || seen[l->index])
+            continue;
+        seen[l->index] = true;
+        out[n++] = l;
     }
+    free(seen);
     return n;
 }
 

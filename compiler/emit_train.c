@@ -55,7 +55,7 @@ typedef struct TPlan {
 
 static int tbuf(TPlan *t, long size)
 {
-    t->bufs = xrealloc(t->bufs, sizeof *t->bufs * (size_t)(t->nbufs + 1));
+    t->bufs = xgrow(t->bufs, sizeof *t->bufs, (size_t)t->nbufs);
     t->bufs[t->nbufs].size = size;
     t->bufs[t->nbufs].offset = 0;
     return t->nbufs++;
@@ -64,7 +64,7 @@ static int tbuf(TPlan *t, long size)
 static TStep *tstep(TPlan *t, TKind kind, const Layer *l, int in, const Shape *in_shape,
                     const Shape *out_shape)
 {
-    t->steps = xrealloc(t->steps, sizeof *t->steps * (size_t)(t->nsteps + 1));
+    t->steps = xgrow(t->steps, sizeof *t->steps, (size_t)t->nsteps);
     TStep *s = &t->steps[t->nsteps++];
     memset(s, 0, sizeof *s);
     s->kind = kind;
@@ -132,7 +132,7 @@ static TPlan *plan_training(Model *m, int batch)
     for (int i = 0; i < m->nlayers; i++) {
         const Layer *l = &m->layers[i];
         if (!(l->op->flags & OPF_INPUT) && l->activity_regularizer) {
-            t->pens = xrealloc(t->pens, sizeof *t->pens * (size_t)(t->npens + 1));
+            t->pens = xgrow(t->pens, sizeof *t->pens, (size_t)t->npens);
             t->pens[t->npens].layer = l;
             t->pens[t->npens].buf = vbuf[l->output];
             t->npens++;
@@ -666,16 +666,19 @@ bool emit_train(Model *m, const EmitOptions *opt, int batch, EmitResult *res)
     sb_add(&topo, "0");
     free(json);
 
+    /* Each buffer's step: the last that writes it. */
+    const TStep **owners = xcalloc((size_t)t->nbufs, sizeof *owners);
+    for (int i = 0; i < t->nsteps; i++)
+        if (t->steps[i].out >= 0)
+            owners[t->steps[i].out] = &t->steps[i];
     for (int b = 0; b < t->nbufs; b++) {
-        const TStep *owner = NULL;
-        for (int i = 0; i < t->nsteps; i++)
-            if (t->steps[i].out == b)
-                owner = &t->steps[i];
+        const TStep *owner = owners[b];
         char *name = owner ? step_name(owner) : xstrdup("?");
         sb_printf(&map, " *   [%ld, %ld) %s output\n", t->bufs[b].offset,
                   t->bufs[b].offset + t->bufs[b].size * batch, name);
         free(name);
     }
+    free(owners);
     for (int i = 0; i < t->nsteps; i++)
         if (t->steps[i].aux_size > 0) {
             char *name = step_name(&t->steps[i]);

@@ -25,7 +25,7 @@
 
 static int new_buffer(Plan *p, BufKind kind, long size)
 {
-    p->bufs = xrealloc(p->bufs, sizeof *p->bufs * (size_t)(p->nbufs + 1));
+    p->bufs = xgrow(p->bufs, sizeof *p->bufs, (size_t)p->nbufs);
     Buffer *b = &p->bufs[p->nbufs];
     b->kind = kind;
     b->size = size;
@@ -37,7 +37,7 @@ static int new_buffer(Plan *p, BufKind kind, long size)
 
 static Step *new_step(Plan *p, const Layer *l, const OpDef *op, int in, int out)
 {
-    p->steps = xrealloc(p->steps, sizeof *p->steps * (size_t)(p->nsteps + 1));
+    p->steps = xgrow(p->steps, sizeof *p->steps, (size_t)p->nsteps);
     Step *s = &p->steps[p->nsteps++];
     memset(s, 0, sizeof *s);
     s->layer = l;
@@ -90,12 +90,10 @@ static const FoldOp fold_ops[] = {
     {"Conv3DTranspose", "kernel", 1},
 };
 
+/* Is l the plan's own copy rather than the model's layer? */
 static bool owned(const Plan *p, const Layer *l)
 {
-    for (int i = 0; i < p->nowned; i++)
-        if (p->owned[i] == l)
-            return true;
-    return false;
+    return l != &p->m->layers[l->index];
 }
 
 /* A copy of l for the plan to change, with its own parameter values. */
@@ -111,16 +109,20 @@ static Layer *own_copy(Plan *p, const Layer *l)
             memcpy(c->params[k].data, d, sizeof *d * n);
         }
     }
-    p->owned = xrealloc(p->owned, sizeof *p->owned * (size_t)(p->nowned + 1));
+    p->owned = xgrow(p->owned, sizeof *p->owned, (size_t)p->nowned);
     p->owned[p->nowned++] = c;
     return c;
 }
 
-static int consumers(const Model *m, int value)
+/* How many read each value: the layers that take it, and the caller for
+ * the model's output (caller frees). */
+static int *count_readers(const Model *m)
 {
-    int n = value == m->output;
+    int *n = xcalloc((size_t)m->nvalues, sizeof *n);
+    n[m->output]++;
     for (int i = 0; i < m->nlayers; i++)
-        n += !(m->layers[i].op->flags & OPF_INPUT) && m->layers[i].input == value;
+        if (!(m->layers[i].op->flags & OPF_INPUT))
+            n[m->layers[i].input]++;
     return n;
 }
 
@@ -128,7 +130,8 @@ static int consumers(const Model *m, int value)
  * computes the channels bn normalizes, with no activation after it, and
  * what s writes reaches bn alone, through identities and folded
  * BatchNormalizations at most. */
-static const FoldOp *fold_into(const Plan *p, const Step *s, const Layer *bn, const bool *folded)
+static const FoldOp *fold_into(const Plan *p, const Step *s, const Layer *bn, const bool *folded,
+                               const int *readers)
 {
     const Model *m = p->m;
     const Layer *l = s->layer;
@@ -141,13 +144,13 @@ static const FoldOp *fold_into(const Plan *p, const Step *s, const Layer *bn, co
     if (!f || ((l->op->flags & OPF_OWN_ACTIVATION) && l->act.kind != ACT_LINEAR))
         return NULL;
     for (int v = bn->input; v != s->out; v = m->layers[m->values[v].producer].input) {
-        if (m->values[v].producer < 0 || consumers(m, v) != 1)
+        if (m->values[v].producer < 0 || readers[v] != 1)
             return NULL;
         const Layer *pl = &m->layers[m->values[v].producer];
         if (!(pl->op->flags & OPF_IDENTITY) && !folded[pl->index])
             return NULL;
     }
-    if (consumers(m, s->out) != 1)
+    if (readers[s->out] != 1)
         return NULL;
     const Shape *out = &m->values[s->out].shape;
     int axis = strcmp(l->op->name, "Dense") == 0 || l->format == FMT_CHANNELS_LAST ? out->rank - 1
@@ -235,7 +238,7 @@ static const Layer *bn_layer(Plan *p, const Layer *bn)
         for (long j = 0; j < n; j++)
             bn_affine(bn, j, &c->params[0].data[j], &c->params[1].data[j]);
     }
-    p->owned = xrealloc(p->owned, sizeof *p->owned * (size_t)(p->nowned + 1));
+    p->owned = xgrow(p->owned, sizeof *p->owned, (size_t)p->nowned);
     p->owned[p->nowned++] = c;
     return c;
 }
@@ -253,6 +256,7 @@ Plan *fuse_model(Model *m)
     Step *open_step = NULL;
     int open_buf = -1;
     bool *folded = xcalloc((size_t)m->nlayers + 1, sizeof *folded);
+    int *readers = count_readers(m);
 
     for (int i = 0; i < m->nlayers; i++) {
         const Layer *l = &m->layers[i];
@@ -270,7 +274,7 @@ Plan *fuse_model(Model *m)
             p->value_buf[l->output] = inbuf;
             continue;
         }
-        const FoldOp *f = bn && open_step ? fold_into(p, open_step, l, folded) : NULL;
+        const FoldOp *f = bn && open_step ? fold_into(p, open_step, l, folded, readers) : NULL;
         if (f) {
             fold(p, open_step, f, l);
             folded[i] = true;
@@ -317,6 +321,7 @@ Plan *fuse_model(Model *m)
     }
 
     free(folded);
+    free(readers);
 
     /* The parameters the steps use (each layer's once). */
     bool *counted = xcalloc((size_t)m->nlayers + 1, sizeof *counted);

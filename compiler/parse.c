@@ -775,6 +775,14 @@ static int keras_major_of(const cJSON *topo, const cJSON *outer)
     return 2;
 }
 
+/* Layers by name, then position. */
+static int by_name(const void *a, const void *b)
+{
+    const Layer *x = *(const Layer *const *)a, *y = *(const Layer *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
 static void parse_sequential(Model *m, const cJSON *config, const char *path)
 {
     const cJSON *layers = config;
@@ -834,16 +842,27 @@ static void parse_sequential(Model *m, const cJSON *config, const char *path)
     }
     m->output = m->nvalues - 1;
 
-    /* Keras requires unique layer names; weights bind by them. */
+    /* Keras requires unique layer names; weights bind by them.  Each
+     * repeat is reported, naming the first layer of that name. */
+    const Layer **byname = xmalloc(sizeof *byname * (size_t)n);
+    int *first_of = xmalloc(sizeof *first_of * (size_t)n);
+    int named = 0;
+    for (int a = 0; a < n; a++) {
+        first_of[a] = a;
+        if (m->layers[a].name) /* not so when the layer is no object */
+            byname[named++] = &m->layers[a];
+    }
+    qsort(byname, (size_t)named, sizeof *byname, by_name);
+    for (int a = 1; a < named; a++)
+        if (strcmp(byname[a]->name, byname[a - 1]->name) == 0)
+            first_of[byname[a]->index] = first_of[byname[a - 1]->index];
     for (int a = 0; a < n; a++)
-        for (int b = 0; b < a; b++)
-            if (m->layers[a].name && m->layers[b].name &&
-                strcmp(m->layers[a].name, m->layers[b].name) == 0) {
-                layer_error(m, &m->layers[a], "config.name",
-                            "the name is already used by %s; layer names must be unique",
-                            m->layers[b].where);
-                break;
-            }
+        if (first_of[a] != a)
+            layer_error(m, &m->layers[a], "config.name",
+                        "the name is already used by %s; layer names must be unique",
+                        m->layers[first_of[a]].where);
+    free(first_of);
+    free(byname);
 
     /* tf.keras writes the input shape of a deferred-build Sequential here;
      * Keras 3 on the first layer's build_config. */
@@ -1004,7 +1023,7 @@ Model *parse_model(Diag *d, const char *file, const KerasConfig *kc)
 
 void model_add_input(Model *m, const char *path)
 {
-    m->inputs = xrealloc(m->inputs, sizeof *m->inputs * (size_t)(m->ninputs + 1));
+    m->inputs = xgrow(m->inputs, sizeof *m->inputs, (size_t)m->ninputs);
     m->inputs[m->ninputs++] = xstrdup(path);
 }
 

@@ -28,6 +28,14 @@ void *xmalloc(size_t n) { return check(malloc(n ? n : 1)); }
 void *xcalloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
 void *xrealloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }
 
+void *xgrow(void *p, size_t size, size_t n)
+{
+    if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+        return p; /* the capacity is 4, or the power of two above n */
+    KCC_ASSERT(n <= SIZE_MAX / 2 / size);
+    return xrealloc(p, size * (n ? 2 * n : 4));
+}
+
 char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;

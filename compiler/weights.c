@@ -183,12 +183,12 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
     int nw = cJSON_GetArraySize(weights);
     size_t need = 0;
     int wi = 0, first = mf->n;
-    mf->w = xrealloc(mf->w, sizeof *mf->w * (size_t)(mf->n + nw));
     size_t *offset = xmalloc(sizeof *offset * (size_t)(nw + 1));
     for (const cJSON *w = weights->child; w; w = w->next, wi++) {
         char *where = xformat("weightsManifest[%d].weights[%d]", gi, wi);
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(w, "name");
         const cJSON *sh = cJSON_GetObjectItemCaseSensitive(w, "shape");
+        mf->w = xgrow(mf->w, sizeof *mf->w, (size_t)mf->n);
         MWeight *mw = &mf->w[mf->n];
         memset(mw, 0, sizeof *mw);
         mw->kind = WK_F32;
@@ -305,7 +305,7 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         sb_add(&bytes, ""); /* a group of no bytes still has its buffer */
         for (int i = first, k = 0; i < mf->n; i++, k++)
             mf->w[i].bytes = (const unsigned char *)bytes.data + offset[k];
-        mf->groups = xrealloc(mf->groups, sizeof *mf->groups * (size_t)(mf->ngroups + 1));
+        mf->groups = xgrow(mf->groups, sizeof *mf->groups, (size_t)mf->ngroups);
         mf->groups[mf->ngroups++] = bytes.data;
     } else {
         sb_free(&bytes);
@@ -330,35 +330,81 @@ static bool read_manifest(Model *m, Manifest *mf, const cJSON *manifest, const c
     return ok;
 }
 
-/* The manifest weight for parameter p of layer l: "layer/param", possibly
- * under a prefix ("model/layer/param"). */
-static MWeight *find_weight(Manifest *mf, const Layer *l, const Param *p)
+/* A name a manifest weight answers to: its whole name, or (by_suffix)
+ * the part after one of its '/'. */
+typedef struct WKey {
+    const char *key;
+    int w;                      /* index into the manifest */
+} WKey;
+
+static int by_key(const void *a, const void *b)
+{
+    const WKey *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->w > y->w) - (x->w < y->w);
+}
+
+/* The manifest's names, sorted, for lookups in O(log n). */
+typedef struct WIndex {
+    WKey *names;                /* whole names */
+    int nnames;
+    WKey *suffixes;             /* "layer/param" of "model/layer/param" */
+    int nsuffixes;
+} WIndex;
+
+static void index_manifest(const Manifest *mf, WIndex *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->names = xmalloc(sizeof *ix->names * (size_t)(mf->n + 1));
+    for (int i = 0; i < mf->n; i++) {
+        ix->names[ix->nnames++] = (WKey){mf->w[i].name, i};
+        for (const char *c = mf->w[i].name; (c = strchr(c, '/')) != NULL; c++) {
+            ix->suffixes = xgrow(ix->suffixes, sizeof *ix->suffixes, (size_t)ix->nsuffixes);
+            ix->suffixes[ix->nsuffixes++] = (WKey){c + 1, i};
+        }
+    }
+    qsort(ix->names, (size_t)ix->nnames, sizeof *ix->names, by_key);
+    qsort(ix->suffixes, (size_t)ix->nsuffixes, sizeof *ix->suffixes, by_key);
+}
+
+/* The first (in manifest order) key equal to want, or -1. */
+static int lookup(const WKey *keys, int n, const char *want)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(keys[mid].key, want) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(keys[lo].key, want) == 0 ? keys[lo].w : -1;
+}
+
+/* The manifest weight for parameter p of layer l: "layer/param", else
+ * the first that ends in "/layer/param" (under a prefix:
+ * "model/layer/param"). */
+static MWeight *find_weight(Manifest *mf, const WIndex *ix, const Layer *l, const Param *p)
 {
     char *want = xformat("%s/%s", l->name, p->name);
-    size_t wn = strlen(want);
-    MWeight *hit = NULL;
-    for (int i = 0; i < mf->n && !hit; i++)
-        if (strcmp(mf->w[i].name, want) == 0)
-            hit = &mf->w[i];
-    for (int i = 0; i < mf->n && !hit; i++) {
-        size_t n = strlen(mf->w[i].name);
-        if (n > wn && mf->w[i].name[n - wn - 1] == '/' &&
-            strcmp(mf->w[i].name + n - wn, want) == 0)
-            hit = &mf->w[i];
-    }
+    int i = lookup(ix->names, ix->nnames, want);
+    if (i < 0)
+        i = lookup(ix->suffixes, ix->nsuffixes, want);
     free(want);
-    return hit;
+    return i < 0 ? NULL : &mf->w[i];
 }
 
 static bool bind_manifest(Model *m, Manifest *mf)
 {
     bool ok = true;
+    WIndex ix;
+    index_manifest(mf, &ix);
     char b1[128], b2[128];
     /* Nothing in common at all: one line says what is likely wrong. */
     bool any = false;
     for (int i = 0; i < m->nlayers && !any; i++)
         for (int k = 0; k < m->layers[i].nparams && !any; k++)
-            any = find_weight(mf, &m->layers[i], &m->layers[i].params[k]) != NULL;
+            any = find_weight(mf, &ix, &m->layers[i], &m->layers[i].params[k]) != NULL;
     if (!any && mf->n > 0 && model_param_count(m, true) + model_param_count(m, false) > 0) {
         char *first = safe_text(mf->w[0].name);
         diag_error(m->diag, "%s: none of its %d weights (\"%s\", ...) is named after a layer of %s: "
@@ -370,7 +416,7 @@ static bool bind_manifest(Model *m, Manifest *mf)
         Layer *l = &m->layers[i];
         for (int k = 0; k < l->nparams; k++) {
             Param *p = &l->params[k];
-            MWeight *w = find_weight(mf, l, p);
+            MWeight *w = find_weight(mf, &ix, l, p);
             char *lname = safe_text(l->name);
             if (!w) {
                 layer_error(m, l, NULL, "no weight \"%s/%s\" in the weights manifest of %s",
@@ -412,6 +458,8 @@ static bool bind_manifest(Model *m, Manifest *mf)
             ok = false;
         }
     }
+    free(ix.names);
+    free(ix.suffixes);
     return ok;
 }
 

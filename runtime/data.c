@@ -589,6 +589,7 @@ typedef struct csv_table {
     size_t nfields, cap_fields;
     csv_record *records;
     size_t nrecords, cap_records;
+    int *by_name;       /* the header's fields sorted by name, then position */
 } csv_table;
 
 static void csv_free(csv_table *t)
@@ -596,6 +597,7 @@ static void csv_free(csv_table *t)
     free(t->buf);
     free(t->fields);
     free(t->records);
+    free(t->by_name);
     memset(t, 0, sizeof *t);
 }
 
@@ -993,21 +995,66 @@ static kcc_status encode_row(const kcc_preprocessing *pp, const int *fieldof, ch
     return KCC_OK;
 }
 
-/* The header's names must be distinct. */
-static kcc_status check_header(const csv_table *t, const char *path, kcc_error *err)
+static const csv_table *sort_table;
+
+static int by_header_name(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    char *const *names = sort_table->fields + sort_table->records[0].first;
+    int c = strcmp(names[x], names[y]);
+    return c ? c : x - y;
+}
+
+/* Sorts the header's names (into t->by_name, for header_field); they must
+ * be distinct. */
+static kcc_status check_header(csv_table *t, const char *path, kcc_error *err)
 {
     const csv_record *h = &t->records[0];
     char *const *names = t->fields + h->first;
+    t->by_name = malloc(((size_t)h->count + 1) * sizeof(int));
+    if (!t->by_name)
+        return nomem(err, path);
     for (int i = 0; i < h->count; i++)
-        for (int j = 0; j < i; j++)
-            if (strcmp(names[i], names[j]) == 0) {
-                char what[64];
-                describe(what, sizeof what, names[i]);
-                return kcc_error_set(err, KCC_ERR_FORMAT,
-                             "%s:%ld: the header names column %s twice (fields %d and %d)", path,
-                             h->line, what, j + 1, i + 1);
-            }
+        t->by_name[i] = i;
+    sort_table = t;
+    qsort(t->by_name, (size_t)h->count, sizeof(int), by_header_name);
+    /* The first repeat in the header's order, and the first of its name:
+     * in each run of a name, its first two fields. */
+    int first = -1, later = -1;
+    for (int k = 0; k < h->count;) {
+        int e = k + 1;
+        while (e < h->count && strcmp(names[t->by_name[e]], names[t->by_name[k]]) == 0)
+            e++;
+        if (e - k > 1 && (later < 0 || t->by_name[k + 1] < later)) {
+            first = t->by_name[k];
+            later = t->by_name[k + 1];
+        }
+        k = e;
+    }
+    if (later >= 0) {
+        char what[64];
+        describe(what, sizeof what, names[later]);
+        return kcc_error_set(err, KCC_ERR_FORMAT,
+                     "%s:%ld: the header names column %s twice (fields %d and %d)", path,
+                     h->line, what, first + 1, later + 1);
+    }
     return KCC_OK;
+}
+
+/* The header's field named name, or -1 (after check_header). */
+static int header_field(const csv_table *t, const char *name)
+{
+    char *const *names = t->fields + t->records[0].first;
+    int lo = 0, hi = t->records[0].count;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(names[t->by_name[mid]], name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->records[0].count && strcmp(names[t->by_name[lo]], name) == 0 ? t->by_name[lo]
+                                                                                : -1;
 }
 
 static kcc_status check_counts(const csv_table *t, int expected, const char *path, kcc_error *err)
@@ -1171,10 +1218,8 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
             const char *name = lists[l].names[k];
             char what[64];
             describe(what, sizeof what, name);
-            int i = 0;
-            while (i < nc && strcmp(pp->columns[i].name, name) != 0)
-                i++;
-            if (i == nc) {
+            int i = header_field(&t, name);
+            if (i < 0) {
                 st = kcc_error_set(err, KCC_ERR_FORMAT,
                            "%s:%ld: the spec's %s list names column %s, which the header lacks",
                            path, h->line, key[l], what);
@@ -1208,31 +1253,33 @@ kcc_status kcc_csv_load(kcc_dataset *out, kcc_preprocessing *pp, const char *pat
         st = nomem(err, path);
         goto fail;
     }
+    char *chosen = calloc((size_t)nc + 1, 1);
+    if (!chosen) {
+        names_free(&select);
+        st = nomem(err, path);
+        goto fail;
+    }
     for (int k = 0; k < select.count; k++) {
-        int i = 0;
-        while (i < nc && strcmp(pp->columns[i].name, select.names[k]) != 0)
-            i++;
+        int i = header_field(&t, select.names[k]);
         char what[64];
         describe(what, sizeof what, select.names[k]);
-        if (i == nc || roleby[i] >= 0) {
-            st = kcc_error_set(err, i == nc ? KCC_ERR_FORMAT : KCC_ERR_INVALID,
-                               i == nc ? "%s:%ld: the spec's features list names column %s, which "
-                                         "the header lacks"
-                                       : "%s:%ld: the spec makes column %s both a feature and "
-                                         "a target or dropped",
+        if (i < 0 || roleby[i] >= 0) {
+            st = kcc_error_set(err, i < 0 ? KCC_ERR_FORMAT : KCC_ERR_INVALID,
+                               i < 0 ? "%s:%ld: the spec's features list names column %s, which "
+                                       "the header lacks"
+                                     : "%s:%ld: the spec makes column %s both a feature and "
+                                       "a target or dropped",
                                path, h->line, what);
             names_free(&select);
+            free(chosen);
             goto fail;
         }
+        chosen[i] = 1;
     }
-    for (int i = 0; spec->features && i < nc; i++) {
-        int chosen = 0;
-        for (int k = 0; k < select.count; k++)
-            if (strcmp(pp->columns[i].name, select.names[k]) == 0)
-                chosen = 1;
-        if (!chosen && roleby[i] != 0)
+    for (int i = 0; spec->features && i < nc; i++)
+        if (!chosen[i] && roleby[i] != 0)
             roleby[i] = 1;
-    }
+    free(chosen);
     names_free(&select);
     for (int i = 0; i < nc; i++) {
         kcc_column *c = &pp->columns[i];
@@ -1338,11 +1385,9 @@ kcc_status kcc_csv_load_with(kcc_dataset *out, const kcc_preprocessing *pp, cons
     int present_target = -1, absent_target = -1;
     for (int i = 0; i < pp->ncolumns; i++) {
         const kcc_column *c = &pp->columns[i];
-        int f = 0;
-        while (f < h->count && strcmp(t.fields[h->first + (size_t)f], c->name) != 0)
-            f++;
-        fieldof[i] = f < h->count ? f : -1;
-        if (c->use == KCC_COLUMN_DROP || f < h->count) {
+        int f = header_field(&t, c->name);
+        fieldof[i] = f;
+        if (c->use == KCC_COLUMN_DROP || f >= 0) {
             if (c->use == KCC_COLUMN_TARGET && present_target < 0)
                 present_target = i;
             continue;
@@ -1767,6 +1812,44 @@ static kcc_status load_column(kcc_column *c, const cJSON *o, int scaled, const c
     return KCC_OK;
 }
 
+static const kcc_column *sort_columns;
+
+static int by_column_name(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    int c = strcmp(sort_columns[x].name, sort_columns[y].name);
+    return c ? c : x - y;
+}
+
+/* The columns' names must be distinct: the first repeat (in the file's
+ * order) is reported, with the first column of its name. */
+static kcc_status distinct_columns(const kcc_preprocessing *pp, const char *path, kcc_error *err)
+{
+    int n = pp->ncolumns;
+    int *order = malloc(((size_t)n + 1) * sizeof(int));
+    if (!order)
+        return nomem(err, path);
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    sort_columns = pp->columns;
+    qsort(order, (size_t)n, sizeof(int), by_column_name);
+    int first = -1, later = -1;
+    for (int k = 0; k + 1 < n; k++)
+        if (strcmp(pp->columns[order[k]].name, pp->columns[order[k + 1]].name) == 0 &&
+            (k == 0 || strcmp(pp->columns[order[k - 1]].name, pp->columns[order[k]].name) != 0) &&
+            (later < 0 || order[k + 1] < later)) {
+            first = order[k];
+            later = order[k + 1];
+        }
+    free(order);
+    if (later < 0)
+        return KCC_OK;
+    char jpn[64];
+    snprintf(jpn, sizeof jpn, "$.columns[%d].name", later);
+    return bad(err, path, jpn, "column \"%.60s\" appears twice (also $.columns[%d])",
+               pp->columns[later].name, first);
+}
+
 kcc_status kcc_preprocessing_load(kcc_preprocessing *pp, const char *path, kcc_error *err)
 {
     if (!pp || !path)
@@ -1859,15 +1942,9 @@ kcc_status kcc_preprocessing_load(kcc_preprocessing *pp, const char *path, kcc_e
         pp->ncolumns = i + 1;
         if ((st = load_column(&pp->columns[i], o, scaled, path, jp, err)))
             goto fail;
-        for (int j = 0; j < i; j++)
-            if (strcmp(pp->columns[j].name, pp->columns[i].name) == 0) {
-                char jpn[64];
-                snprintf(jpn, sizeof jpn, "%s.name", jp);
-                st = bad(err, path, jpn, "column \"%.60s\" appears twice (also $.columns[%d])",
-                         pp->columns[i].name, j);
-                goto fail;
-            }
     }
+    if ((st = distinct_columns(pp, path, err)))
+        goto fail;
     sizes(pp, &pp->x_size, &pp->y_size);
     if (pp->x_size != xs) {
         st = bad(err, path, "$.x_size", "%ld does not match the columns' %ld features", xs,
