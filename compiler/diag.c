@@ -74,8 +74,11 @@ char *json_repr(const cJSON *v)
         return xstrdup("an unprintable value");
     if (strlen(text) > 60)
         strcpy(text + 56, "...");
-    /* Escape whatever could upset a terminal. */
-    char *safe = safe_text(text);
+    /* Escape whatever could upset a terminal; JSON's own escapes ("\n",
+     * "\u001b") stay as they are. */
+    size_t cap = 4 * strlen(text) + 8;
+    char *safe = xmalloc(cap);
+    kcc_text_show(safe, cap, text, strlen(text));
     cJSON_free(text);
     return safe;
 }

@@ -290,15 +290,31 @@ static char *with_suffix(const char *path, const char *strip, const char *add)
     return xformat("%.*s%s", (int)n, path, add);
 }
 
-static void dep_escape(StrBuf *sb, const char *path)
+/* Appends path to a make rule so that GNU make and Ninja read it back as
+ * it is, as gcc -MD writes it: a space as "\\ " (the backslashes just
+ * before it, and before the end of the path, doubled), '#' as "\\#", '$'
+ * as "$$", and ':' as "\\:" as well.  A control character (a newline would
+ * end the rule and a tab start a recipe) cannot be written: false. */
+static bool dep_escape(StrBuf *sb, const char *path)
 {
+    size_t backslashes = 0;
     for (const char *c = path; *c; c++) {
-        if (*c == ' ' || *c == '#' || *c == '\\')
+        unsigned char u = (unsigned char)*c;
+        if (u < 0x20 || u == 0x7f)
+            return false;
+        if (*c == ' ')
+            for (size_t i = 0; i <= backslashes; i++)
+                sb_add(sb, "\\");
+        else if (*c == '#' || *c == ':')
             sb_add(sb, "\\");
-        if (*c == '$')
+        else if (*c == '$')
             sb_add(sb, "$");
         sb_addn(sb, c, 1);
+        backslashes = *c == '\\' ? backslashes + 1 : 0;
     }
+    for (size_t i = 0; i < backslashes; i++)
+        sb_add(sb, "\\");
+    return true;
 }
 
 /* The files a compile writes: source, header, weights, depfile. */
@@ -425,22 +441,23 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
             files[nfiles++] = (OutFile){wfile, res.weights_blob.data, res.weights_blob.len};
     }
     StrBuf dep = {0};
+    bool clash = false;
     if (o->depfile) {
-        for (int i = 0; i < nfiles; i++) {
-            if (i)
-                sb_add(&dep, " ");
-            dep_escape(&dep, files[i].path);
-        }
-        sb_add(&dep, ":");
-        for (int i = 0; i < m->ninputs; i++) {
-            sb_add(&dep, " ");
-            dep_escape(&dep, m->inputs[i]);
+        for (int i = 0; i < nfiles + m->ninputs; i++) {
+            const char *path = i < nfiles ? files[i].path : m->inputs[i - nfiles];
+            sb_add(&dep, i == 0 ? "" : i == nfiles ? ": " : " ");
+            if (!dep_escape(&dep, path)) {
+                char *f = safe_text(path);
+                diag_error(d, "%s: --depfile: a file name with a control character cannot be "
+                              "written into a make rule; rename the file", f);
+                free(f);
+                clash = true;
+            }
         }
         sb_add(&dep, "\n");
         files[nfiles++] = (OutFile){o->depfile, dep.data, dep.len};
     }
 
-    bool clash = false;
     for (int i = 0; i < nfiles; i++)
         for (int k = 0; k < m->ninputs; k++)
             if (same_output(files[i].path, m->inputs[k])) {

@@ -134,20 +134,25 @@ static double decode(const unsigned char *p, WKind k, double scale, double min)
     return 0;
 }
 
-/* Shard paths are relative to the manifest's file and may not leave its
- * directory. */
-static bool shard_path_ok(const char *p)
+/* What a shard path in a manifest must be, or NULL when it is: relative
+ * to the manifest's file, inside its directory, and free of control
+ * characters (a newline, a terminal's escape). */
+static const char *bad_shard_path(const cJSON *p)
 {
-    if (!*p || p[0] == '/')
-        return false;
-    for (const char *s = p; *s;) {
+    static const char *const relative = "a file name relative to the model's directory";
+    if (!cJSON_IsString(p) || !*p->valuestring || p->valuestring[0] == '/')
+        return relative;
+    for (const char *c = p->valuestring; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return "a file name without control characters";
+    for (const char *s = p->valuestring; *s;) {
         const char *e = strchr(s, '/');
         size_t n = e ? (size_t)(e - s) : strlen(s);
         if (n == 2 && s[0] == '.' && s[1] == '.')
-            return false;
+            return relative;
         s += n + (e ? 1 : 0);
     }
-    return true;
+    return NULL;
 }
 
 /* Reads group gi: its weights' names, shapes and storage, then its
@@ -171,8 +176,9 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
     bool ok = true, data_ok = true;
     int pi = 0;
     for (const cJSON *p = paths->child; p; p = p->next, pi++) {
-        if (!cJSON_IsString(p) || !shard_path_ok(p->valuestring)) {
-            char *msg = expect_got("a file name relative to the model's directory", p);
+        const char *want = bad_shard_path(p);
+        if (want) {
+            char *msg = expect_got(want, p);
             diag_error(d, "%s: weightsManifest[%d].paths[%d]: %s", mf->file, gi, pi, msg);
             free(msg);
             ok = data_ok = false;
@@ -269,7 +275,7 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
     StrBuf names = {0};
     pi = 0;
     for (const cJSON *p = paths->child; p; p = p->next, pi++) {
-        if (!cJSON_IsString(p) || !shard_path_ok(p->valuestring))
+        if (bad_shard_path(p))
             continue;
         const char *rel = p->valuestring;
         char *path = xformat("%s%s", dir, rel);
@@ -285,12 +291,16 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
                 sb_addn(&bytes, data, len);
             have += len;
         } else if (st != KCC_ERR_FORMAT) {
+            char *shown = safe_text(path);
             diag_error(d, "%s: weightsManifest[%d].paths[%d]: cannot read weight shard %s: %s",
-                       mf->file, gi, pi, path, e.message);
+                       mf->file, gi, pi, shown, e.message);
+            free(shown);
             ok = data_ok = false;
         }
         free(data);
-        sb_printf(&names, "%s%s", names.len ? " and " : "", path);
+        char *shown = safe_text(path);
+        sb_printf(&names, "%s%s", names.len ? " and " : "", shown);
+        free(shown);
         free(path);
     }
     if (data_ok && need != have) {

@@ -63,41 +63,38 @@ static char *dup_string(const char *s)
     return d;
 }
 
-/* A value for a message: 'text', at most about 40 bytes of it, control
- * characters escaped; "an empty value" for "". */
-static void describe(char *dst, size_t cap, const char *s)
+/* Text from a file for a message, between quotes: at most max bytes of
+ * it ("..." after a cut), made safe to print (kcc_text_show).  cap >= 16.
+ * Returns dst. */
+static const char *quoted(char *dst, size_t cap, const char *s, char quote, size_t max)
 {
-    if (!*s) {
-        snprintf(dst, cap, "an empty value");
-        return;
+    size_t n = strlen(s);
+    int cut = n > max;
+    if (cut) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
     }
-    size_t o = 0;
-    dst[o++] = '\'';
-    size_t i = 0;
-    for (; s[i] && i < 40 && o + 8 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\n') {
-            dst[o++] = '\\';
-            dst[o++] = 'n';
-        } else if (c == '\r') {
-            dst[o++] = '\\';
-            dst[o++] = 'r';
-        } else if (c == '\t') {
-            dst[o++] = '\\';
-            dst[o++] = 't';
-        } else if (c < 0x20 || c == 0x7f) {
-            snprintf(dst + o, cap - o, "\\x%02x", c);
-            o += 4;
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    if (s[i] && o + 4 < cap) {
+    dst[0] = quote;
+    kcc_text_show(dst + 1, cap - 5, s, n);
+    size_t o = strlen(dst);
+    if (cut && !(o >= 4 && memcmp(dst + o - 3, "...", 3) == 0)) {
         memcpy(dst + o, "...", 3);
         o += 3;
     }
-    dst[o++] = '\'';
+    dst[o++] = quote;
     dst[o] = '\0';
+    return dst;
+}
+
+/* A value for a message: 'text', at most 40 bytes of it; "an empty
+ * value" for "". */
+static void describe(char *dst, size_t cap, const char *s)
+{
+    if (!*s)
+        snprintf(dst, cap, "an empty value");
+    else
+        quoted(dst, cap, s, '\'', 40);
 }
 
 /* Reads a whole regular file of at most max bytes, NUL-terminated. */
@@ -953,7 +950,8 @@ static kcc_status encode_row(const kcc_preprocessing *pp, const int *fieldof, ch
             xo += w;
         }
         const char *v = fields[fieldof[i]];
-        char what[64];
+        char what[64], col[64];
+        describe(col, sizeof col, c->name);
         switch (c->encoding) {
         case KCC_ENCODE_NUMBER: {
             double d = 0.0;
@@ -961,8 +959,8 @@ static kcc_status encode_row(const kcc_preprocessing *pp, const int *fieldof, ch
             if (r <= 0) {
                 describe(what, sizeof what, v);
                 return kcc_error_set(err, KCC_ERR_FORMAT,
-                             "%s:%ld: column '%s': expected a number%s, got %s", path, line,
-                             c->name, r < 0 ? " within float's range" : "", what);
+                             "%s:%ld: column %s: expected a number%s, got %s", path, line,
+                             col, r < 0 ? " within float's range" : "", what);
             }
             dst[0] = (float)d;
             break;
@@ -971,13 +969,13 @@ static kcc_status encode_row(const kcc_preprocessing *pp, const int *fieldof, ch
         case KCC_ENCODE_ONE_HOT: {
             if (!*v)
                 return kcc_error_set(err, KCC_ERR_FORMAT,
-                             "%s:%ld: column '%s': expected a category, got an empty value", path,
-                             line, c->name);
+                             "%s:%ld: column %s: expected a category, got an empty value", path,
+                             line, col);
             int k = find_category(c, v);
             if (k < 0) {
                 describe(what, sizeof what, v);
-                return kcc_error_set(err, KCC_ERR_FORMAT, "%s:%ld: column '%s': unknown category %s", path,
-                             line, c->name, what);
+                return kcc_error_set(err, KCC_ERR_FORMAT, "%s:%ld: column %s: unknown category %s",
+                             path, line, col, what);
             }
             if (c->encoding == KCC_ENCODE_LABEL) {
                 dst[0] = (float)k;
@@ -1685,10 +1683,16 @@ static kcc_status get_size(long *out, const cJSON *o, const char *key, const cha
     return KCC_OK;
 }
 
+/* A string from a JSON file for a message: "text", at most 60 bytes. */
+static const char *shown(char *dst, size_t cap, const char *s)
+{
+    return quoted(dst, cap, s, '"', 60);
+}
+
 static kcc_status load_column(kcc_column *c, const cJSON *o, int scaled, const char *path,
                               const char *jp, kcc_error *err)
 {
-    char jpath[96];
+    char jpath[96], what[80];
     kcc_status st;
     if (!cJSON_IsObject(o))
         return bad(err, path, jp, "expected an object, got %s", json_kind(o));
@@ -1710,8 +1714,8 @@ static kcc_status load_column(kcc_column *c, const cJSON *o, int scaled, const c
     else if (cJSON_IsString(v) && strcmp(v->valuestring, "drop") == 0)
         c->use = KCC_COLUMN_DROP;
     else if (cJSON_IsString(v))
-        return bad(err, path, jpath, "expected \"feature\", \"target\" or \"drop\", got \"%.60s\"",
-                   v->valuestring);
+        return bad(err, path, jpath, "expected \"feature\", \"target\" or \"drop\", got %s",
+                   shown(what, sizeof what, v->valuestring));
     else
         return bad(err, path, jpath, "expected a string, got %s", json_kind(v));
     c->encoding = KCC_ENCODE_NUMBER;
@@ -1728,7 +1732,8 @@ static kcc_status load_column(kcc_column *c, const cJSON *o, int scaled, const c
         c->encoding = KCC_ENCODE_ONE_HOT;
     else if (cJSON_IsString(v))
         return bad(err, path, jpath,
-                   "expected \"number\", \"label\" or \"one_hot\", got \"%.60s\"", v->valuestring);
+                   "expected \"number\", \"label\" or \"one_hot\", got %s",
+                   shown(what, sizeof what, v->valuestring));
     else
         return bad(err, path, jpath, "expected a string, got %s", json_kind(v));
 
@@ -1761,10 +1766,12 @@ static kcc_status load_column(kcc_column *c, const cJSON *o, int scaled, const c
                 return bad(err, path, jpath, "expected a string, got %s", json_kind(s));
             if (!s->valuestring[0])
                 return bad(err, path, jpath, "expected a category, got an empty string");
-            if (k > 0 && strcmp(c->categories[k - 1], s->valuestring) >= 0)
-                return bad(err, path, jpath,
-                           "categories must be sorted and distinct: \"%.60s\" after \"%.60s\"",
-                           s->valuestring, c->categories[k - 1]);
+            if (k > 0 && strcmp(c->categories[k - 1], s->valuestring) >= 0) {
+                char before[80];
+                return bad(err, path, jpath, "categories must be sorted and distinct: %s after %s",
+                           shown(what, sizeof what, s->valuestring),
+                           shown(before, sizeof before, c->categories[k - 1]));
+            }
             c->categories[k] = dup_string(s->valuestring);
             if (!c->categories[k])
                 return nomem(err, path);
@@ -1844,10 +1851,10 @@ static kcc_status distinct_columns(const kcc_preprocessing *pp, const char *path
     free(order);
     if (later < 0)
         return KCC_OK;
-    char jpn[64];
+    char jpn[64], what[80];
     snprintf(jpn, sizeof jpn, "$.columns[%d].name", later);
-    return bad(err, path, jpn, "column \"%.60s\" appears twice (also $.columns[%d])",
-               pp->columns[later].name, first);
+    return bad(err, path, jpn, "column %s appears twice (also $.columns[%d])",
+               shown(what, sizeof what, pp->columns[later].name), first);
 }
 
 kcc_status kcc_preprocessing_load(kcc_preprocessing *pp, const char *path, kcc_error *err)

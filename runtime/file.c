@@ -1,5 +1,6 @@
 /*
- * file.c - opening and reading the files kcc is given (see kcc_file.h).
+ * file.c - opening and reading the files kcc is given, and showing their
+ * text in messages (see kcc_file.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "kcc_file.h"
@@ -209,4 +210,59 @@ kcc_status kcc_file_read(const char *dir, const char *path, unsigned flags, size
     *data = buf;
     *len = n;
     return KCC_OK;
+}
+
+/* The length of the well-formed UTF-8 character at s (n bytes left), not
+ * a C1 control, or 0. */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (len == 0 || s[0] > 0xF4 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    unsigned long c = s[0] & (0x7F >> len);
+    for (size_t i = 1; i < len; i++)
+        c = c << 6 | (s[i] & 0x3F);
+    static const unsigned long least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < least[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || c <= 0x9F)
+        return 0;
+    return len;
+}
+
+void kcc_text_show(char *dst, size_t cap, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0, i = 0;
+    while (i < n) {
+        char piece[8];
+        size_t len = 1, plen;
+        if (u[i] >= 0x20 && u[i] < 0x7F) {
+            piece[0] = (char)u[i];
+            plen = 1;
+        } else if ((len = utf8_char(u + i, n - i)) > 0) {
+            memcpy(piece, u + i, len);
+            plen = len;
+        } else {
+            len = 1;
+            if (u[i] == '\n' || u[i] == '\r' || u[i] == '\t')
+                plen = (size_t)snprintf(piece, sizeof piece, "\\%c",
+                                        u[i] == '\n' ? 'n' : u[i] == '\r' ? 'r' : 't');
+            else
+                plen = (size_t)snprintf(piece, sizeof piece, "\\x%02x", u[i]);
+        }
+        /* Room for this piece, and "..." after it unless it is the last. */
+        if (o + plen + (i + len < n ? 3 : 0) + 1 > cap) {
+            if (o + 4 <= cap) {
+                memcpy(dst + o, "...", 3);
+                o += 3;
+            }
+            break;
+        }
+        memcpy(dst + o, piece, plen);
+        o += plen;
+        i += len;
+    }
+    dst[o] = '\0';
 }

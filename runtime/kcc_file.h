@@ -1,5 +1,6 @@
 /*
- * kcc_file.h - how kcc and its runtime open the files they read.
+ * kcc_file.h - how kcc and its runtime open the files they read, and show
+ * the text from them in messages.
  *
  * Internal to kcc (the compiler and the runtime library); not installed.
  *
@@ -56,5 +57,13 @@ kcc_status kcc_file_read(const char *dir, const char *path, unsigned flags, size
  * the shards, so that 256 MiB holds models of hundreds of thousands of
  * layers. */
 #define KCC_FILE_MAX_JSON ((size_t)256 << 20)
+
+/* Text from a file, made safe to print in a message: printable ASCII and
+ * well-formed UTF-8 pass (but not the C1 controls U+0080..U+009F); every
+ * other byte -- control characters, terminal escapes, DEL, broken UTF-8 --
+ * becomes \xNN (\n, \r and \t for those three).  s[0..n) goes into dst
+ * (NUL-terminated, cap >= 8 bytes), cut at a character with "..." when it
+ * does not fit. */
+void kcc_text_show(char *dst, size_t cap, const char *s, size_t n);
 
 #endif /* KCC_FILE_H */

@@ -53,6 +53,7 @@
  * reproduced: only the matching pairs fuse.
  */
 #include "kcc.h"
+#include "kcc_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -120,15 +121,17 @@ kcc_status kcc_loss_from_name(kcc_loss *loss, const char *name, kcc_error *err)
         }
     }
     if (err) {
+        char shown[104];
+        kcc_text_show(shown, sizeof shown, name ? name : "(null)", name ? strlen(name) : 6);
         err->status = KCC_ERR_INVALID;
         snprintf(err->message, sizeof err->message,
-                 "unknown loss \"%.100s\": known losses are binary_crossentropy, "
+                 "unknown loss \"%s\": known losses are binary_crossentropy, "
                  "categorical_crossentropy, sparse_categorical_crossentropy, "
                  "mean_squared_error (mse), mean_absolute_error (mae), "
                  "mean_absolute_percentage_error (mape), huber, hinge, "
                  "kl_divergence (kld, kullback_leibler_divergence), "
                  "log_cosh (logcosh), and their class names (BinaryCrossentropy, ...)",
-                 name ? name : "(null)");
+                 shown);
     }
     return KCC_ERR_INVALID;
 }

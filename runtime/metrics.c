@@ -68,6 +68,7 @@
  * calloc four arrays of that many doubles.
  */
 #include "kcc.h"
+#include "kcc_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -123,18 +124,20 @@ static int is_accuracy(const char *name)
 static kcc_status fail(kcc_error *err, kcc_status st, const char *what, const char *name)
 {
     if (err) {
+        char shown[104];
+        kcc_text_show(shown, sizeof shown, name, strlen(name));
         err->status = st;
         if (st == KCC_ERR_NOMEM)
             snprintf(err->message, sizeof err->message,
-                     "out of memory for the thresholds of metric \"%.100s\"", name);
+                     "out of memory for the thresholds of metric \"%s\"", shown);
         else
             snprintf(err->message, sizeof err->message,
-                     "unknown metric \"%.100s\"%s: known metrics are accuracy (acc), "
+                     "unknown metric \"%s\"%s: known metrics are accuracy (acc), "
                      "binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, "
                      "top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, "
                      "mean_absolute_error (mae), mean_squared_error (mse), precision, "
                      "recall, auc, and their class names (BinaryAccuracy, AUC, ...)",
-                     name, what);
+                     shown, what);
     }
     return st;
 }

@@ -62,6 +62,7 @@
  * variables, which Keras does not have, stay zero.
  */
 #include "kcc.h"
+#include "kcc_file.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -140,10 +141,12 @@ kcc_status kcc_optimizer_from_name(kcc_optimizer_config *c, const char *name, kc
             return KCC_OK;
         }
     }
+    char shown[104];
+    kcc_text_show(shown, sizeof shown, name, strlen(name));
     return kcc_error_set(err, KCC_ERR_INVALID,
-                "unknown optimizer '%.200s': known optimizers are sgd, adam, adamw, rmsprop, "
+                "unknown optimizer '%s': known optimizers are sgd, adam, adamw, rmsprop, "
                 "adagrad, adadelta, adamax and nadam (in any case: \"Adam\", \"RMSprop\")",
-                name);
+                shown);
 }
 
 /* ---- learning rate schedules ------------------------------------------- */

@@ -432,6 +432,38 @@ TEST(a_nul_byte_is_refused_in_csv_and_json)
     CHECK_ERROR(err, st, KCC_ERR_FORMAT, want);
 }
 
+TEST(text_from_the_file_is_escaped_in_messages)
+{
+    /* Column names and values with terminal escapes, a newline, a C1
+     * control (U+009B) and a byte that is not UTF-8; UTF-8 text stays. */
+    char p[512], want[1024];
+    TMPFILE(p, "escapes.csv");
+    REQUIRE(write_text(p, "\"a\x1b[2J\nb\",caf\xc3\xa9\xc2\x9b,g\n1,2,x\n1,z\xff,y\n"));
+    kcc_csv_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.label_encode = "g";
+    kcc_dataset d;
+    kcc_preprocessing pp;
+    kcc_error err;
+    kcc_status st = kcc_csv_load(&d, &pp, p, &spec, &err);
+    snprintf(want, sizeof want, "%s:4: column 'caf\xc3\xa9\\xc2\\x9b': expected a number, got "
+             "'z\\xff'", p);
+    CHECK_ERROR(err, st, KCC_ERR_FORMAT, want);
+    REQUIRE(write_text(p, "\"a\x1b[2J\nb\",g\nq,x\n"));
+    st = kcc_csv_load(&d, &pp, p, &spec, &err);
+    snprintf(want, sizeof want, "%s:3: column 'a\\x1b[2J\\nb': expected a number, got 'q'", p);
+    CHECK_ERROR(err, st, KCC_ERR_FORMAT, want);
+    /* A saved preprocessing's strings. */
+    TMPFILE(p, "escapes.pp.json");
+    REQUIRE(write_text(p, "{\"format\": \"kcc-preprocessing\", \"version\": 1, \"x_size\": 1, "
+                          "\"y_size\": 0, \"columns\": [{\"name\": \"a\", \"use\": "
+                          "\"\\u001b]0;x\\u0007\"}]}"));
+    st = kcc_preprocessing_load(&pp, p, &err);
+    snprintf(want, sizeof want, "%s: $.columns[0].use: expected \"feature\", \"target\" or "
+             "\"drop\", got \"\\x1b]0;x\\x07\"", p);
+    CHECK_ERROR(err, st, KCC_ERR_FORMAT, want);
+}
+
 TEST(a_number_that_is_not_quite_a_number_is_refused)
 {
     static const char *bad_values[] = {"1,5", "0x10", "nan", "inf", "1e", "--1", ".", "1 2", "e5"};
@@ -1460,6 +1492,7 @@ int main(int argc, char **argv)
         RUN(no_target_gives_no_y_and_a_semicolon_delimiter_works);
         RUN(malformed_files_are_format_errors_naming_file_line_and_column);
         RUN(a_nul_byte_is_refused_in_csv_and_json);
+        RUN(text_from_the_file_is_escaped_in_messages);
         RUN(a_number_that_is_not_quite_a_number_is_refused);
         RUN(a_spec_naming_a_missing_or_conflicting_column_is_an_error);
         RUN(a_missing_file_is_an_io_error);
