@@ -579,20 +579,16 @@ static Model *load_model(Diag *d, const TrainOptions *o, const char *file, Keras
     if (!m)
         return NULL;
     if (o->input_shape) {
-        Shape s = {0, {0}};
-        const char *p = o->input_shape;
-        for (char *end; *p && s.rank < MAX_RANK; p = *end ? end + 1 : end) {
-            long v = strtol(p, &end, 10);
-            if (end == p || v < 1) {
-                diag_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'",
-                           o->input_shape);
-                model_free(m);
-                return NULL;
-            }
-            s.dim[s.rank++] = v;
+        Shape s;
+        if (!input_shape_parse(o->input_shape, &s)) {
+            diag_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", o->input_shape);
+            model_free(m);
+            return NULL;
         }
-        m->input_shape = s;
-        m->has_input_shape = m->input_shape_override = true;
+        if (!input_shape_give(m, &s)) {
+            model_free(m);
+            return NULL;
+        }
     }
     if (!infer_shapes(m) || !load_weights(m, NULL, o->seed)) {
         model_free(m);

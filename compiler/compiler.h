@@ -513,6 +513,13 @@ void layout_strides(int n, const long *dims, long channels, DataFormat f, long *
 /* ---- shape.c ----------------------------------------------------------- */
 
 bool infer_shapes(Model *m);
+/* --input-shape's text ("28,28,1" or "28x28x1") into s; false when it is
+ * not sizes of at least 1. */
+bool input_shape_parse(const char *text, Shape *s);
+/* The input shape given on the command line: it may fill in the sizes the
+ * model leaves unknown (None), not change those it gives.  Reports a
+ * conflict, naming both shapes. */
+bool input_shape_give(Model *m, const Shape *given);
 
 /* ---- weights.c --------------------------------------------------------- */
 

@@ -112,29 +112,6 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
     return argv[++*i];
 }
 
-static bool parse_input_shape(Diag *d, const char *text, Shape *s)
-{
-    s->rank = 0;
-    const char *p = text;
-    for (;;) {
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (end == p || errno || v < 1 || v > INT_MAX || s->rank == MAX_RANK) {
-            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
-            return false;
-        }
-        s->dim[s->rank++] = v;
-        if (*end == '\0')
-            return true;
-        if (*end != ',' && *end != 'x') {
-            usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", text);
-            return false;
-        }
-        p = end + 1;
-    }
-}
-
 static int parse_args(Diag *d, int argc, char **argv, Options *o)
 {
     static const char *const with_value[] = {
@@ -215,7 +192,8 @@ static int parse_args(Diag *d, int argc, char **argv, Options *o)
             o->seed_given = true;
         } else if (strcmp(opt, "--input-shape") == 0) {
             o->input_shape = v;
-            parse_input_shape(d, v, &o->shape);
+            if (!input_shape_parse(v, &o->shape))
+                usage_error(d, "--input-shape: expected sizes like 28,28,1, got '%s'", v);
         } else if (strcmp(opt, "--floatx") == 0) {
             if (strcmp(v, "float16") == 0 || strcmp(v, "bfloat16") == 0)
                 usage_error(d, "--floatx: %s is not supported yet; use float32 or float64", v);
@@ -375,13 +353,10 @@ static int run(Diag *d, const Options *o, int argc, char **argv)
         free(wfile);
         return 1;
     }
-    if (o->input_shape) {
-        m->input_shape = o->shape;
-        m->has_input_shape = true;
-        m->input_shape_override = true;
-    }
     int rc = 1;
     Plan *p = NULL;
+    if (o->input_shape && !input_shape_give(m, &o->shape))
+        goto done;
     if (!infer_shapes(m))
         goto done;
     if (!o->summary) {

@@ -8,6 +8,7 @@
  */
 #include "compiler.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,50 @@ static long bounded_count(const Shape *s)
         n *= s->dim[i];
     }
     return n;
+}
+
+bool input_shape_parse(const char *text, Shape *s)
+{
+    s->rank = 0;
+    const char *p = text;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 1 || v > INT_MAX || s->rank == MAX_RANK)
+            return false;
+        s->dim[s->rank++] = v;
+        if (*end == '\0')
+            return true;
+        if (*end != ',' && *end != 'x')
+            return false;
+        p = end + 1;
+    }
+}
+
+bool input_shape_give(Model *m, const Shape *given)
+{
+    if (m->has_input_shape) {
+        const Shape *own = &m->input_shape;
+        bool fits = own->rank == given->rank;
+        for (int i = 0; fits && i < own->rank; i++)
+            fits = own->dim[i] < 0 || own->dim[i] == given->dim[i];
+        if (!fits) {
+            char a[128], b[128];
+            const char *key = m->input_shape_key;
+            char *path = m->input_shape_layer ? xformat("config.%s", key) : xstrdup(key);
+            layer_error(m, m->input_shape_layer, path,
+                        "the model's input shape %s conflicts with --input-shape %s: only the "
+                        "sizes the model leaves unknown (None) can be given",
+                        shape_str(own, a, sizeof a), shape_str(given, b, sizeof b));
+            free(path);
+            return false;
+        }
+    }
+    m->input_shape = *given;
+    m->has_input_shape = true;
+    m->input_shape_override = true;
+    return true;
 }
 
 bool infer_shapes(Model *m)
