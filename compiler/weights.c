@@ -278,6 +278,8 @@ static bool read_group(Model *m, Manifest *mf, const cJSON *group, int gi, const
         if (bad_shard_path(p))
             continue;
         const char *rel = p->valuestring;
+        while (rel[0] == '.' && rel[1] == '/')
+            rel += 2;
         char *path = xformat("%s%s", dir, rel);
         model_add_input(m, path);
         char *data = NULL;
@@ -374,7 +376,8 @@ static void index_manifest(const Manifest *mf, WIndex *ix)
         }
     }
     qsort(ix->names, (size_t)ix->nnames, sizeof *ix->names, by_key);
-    qsort(ix->suffixes, (size_t)ix->nsuffixes, sizeof *ix->suffixes, by_key);
+    if (ix->nsuffixes > 0) /* else NULL, which qsort may not take */
+        qsort(ix->suffixes, (size_t)ix->nsuffixes, sizeof *ix->suffixes, by_key);
 }
 
 /* The first (in manifest order) key equal to want, or -1. */
