@@ -117,6 +117,10 @@ const char *closest_name(const char *s, const char *const *names, int n);
 /* Parses a JSON document.  On a syntax error prints "file:line:col: ..."
  * with the offending line and a caret, counts it, and returns NULL. */
 cJSON *json_parse(Diag *d, const char *file, const char *text, size_t len);
+/* A JSON number that is a whole number of at most 9e15 in magnitude (so
+ * exactly a long), into *out; false for anything else (1.5, 1e30, a
+ * string). */
+bool json_integer(const cJSON *v, long *out);
 
 /* ---- IR ---------------------------------------------------------------- */
 

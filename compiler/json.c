@@ -7,6 +7,7 @@
  */
 #include "compiler.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct Checker {
@@ -288,4 +289,17 @@ cJSON *json_parse(Diag *d, const char *file, const char *text, size_t len)
     if (len > 0)
         show_position(text, len, c.err_pos);
     return NULL;
+}
+
+bool json_integer(const cJSON *v, long *out)
+{
+    if (!cJSON_IsNumber(v))
+        return false;
+    double d = v->valuedouble;
+    /* Checked before the cast: a double beyond long's range (1e30, inf)
+     * or NaN has no long value at all. */
+    if (!(d == floor(d)) || d < -9.0e15 || d > 9.0e15)
+        return false;
+    *out = (long)d;
+    return true;
 }

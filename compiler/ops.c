@@ -272,8 +272,7 @@ static void prelu_parse(CfgReader *r, Layer *l)
         return;
     long ax;
     if (cJSON_IsNumber(v)) {
-        ax = (long)v->valuedouble;
-        if (v->valuedouble != (double)ax || ax < 1 || ax > MAX_RANK) {
+        if (!json_integer(v, &ax) || ax < 1 || ax > MAX_RANK) {
             layer_error(r->m, l, "config.shared_axes", "expected axes from 1 to %d", MAX_RANK);
             l->ok = false;
             return;
@@ -290,8 +289,7 @@ static void prelu_parse(CfgReader *r, Layer *l)
     }
     int i = 0;
     for (const cJSON *it = v->child; it; it = it->next, i++) {
-        if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long)it->valuedouble ||
-            it->valuedouble < 1 || it->valuedouble > MAX_RANK) {
+        if (!json_integer(it, &ax) || ax < 1 || ax > MAX_RANK) {
             char *repr = json_repr(it);
             layer_error(r->m, l, "config.shared_axes", "expected axes from 1 to %d, got %s",
                         MAX_RANK, repr);
@@ -299,7 +297,7 @@ static void prelu_parse(CfgReader *r, Layer *l)
             l->ok = false;
             return;
         }
-        l->shared_axes |= 1u << ((long)it->valuedouble - 1);
+        l->shared_axes |= 1u << (ax - 1);
     }
 }
 
@@ -418,8 +416,7 @@ static void reshape_parse(CfgReader *r, Layer *l)
         long d = -1;
         /* -1 is inferred; TF.js writes it as null. */
         bool okd = cJSON_IsNull(it) ||
-                   (cJSON_IsNumber(it) && it->valuedouble == (double)(long)it->valuedouble &&
-                    ((d = (long)it->valuedouble) == -1 || (d >= 1 && d <= INT_MAX)));
+                   (json_integer(it, &d) && (d == -1 || (d >= 1 && d <= INT_MAX)));
         if (!okd) {
             char *repr = json_repr(it);
             char *path = xformat("config.target_shape[%d]", i);

@@ -136,12 +136,10 @@ static int read_padding(CfgReader *r, Layer *l)
 /* A non-negative JSON integer. */
 static bool json_count(const cJSON *v, long *out)
 {
-    if (!cJSON_IsNumber(v))
+    long d;
+    if (!json_integer(v, &d) || d < 0 || d > INT_MAX)
         return false;
-    double d = v->valuedouble;
-    if (d != (double)(long)d || d < 0 || d > INT_MAX)
-        return false;
-    *out = (long)d;
+    *out = d;
     return true;
 }
 

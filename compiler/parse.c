@@ -78,17 +78,6 @@ static void cfg_bad(CfgReader *r, const char *key, const char *expected, const c
     r->l->ok = false;
 }
 
-static bool json_integer(const cJSON *v, long *out)
-{
-    if (!cJSON_IsNumber(v))
-        return false;
-    double d = v->valuedouble;
-    if (!(d == floor(d)) || d < -9.0e15 || d > 9.0e15)
-        return false;
-    *out = (long)d;
-    return true;
-}
-
 /* What an integer in [lo, hi] is called in a message; the upper bound is
  * named only when the value broke it. */
 static char *int_range_text(long lo, long hi, bool too_big)

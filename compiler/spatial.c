@@ -42,17 +42,16 @@ bool cfg_ints(CfgReader *r, const char *key, int n, const int *def, int lo, int 
     char *want = n == 1 ? xformat("an integer of at least %d, or a list of one", lo)
                         : xformat("an integer of at least %d, or a list of %d", lo, n);
     bool ok = true;
+    long d;
     if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        if (d != (double)(long)d || d < lo || d > INT_MAX)
+        if (!json_integer(v, &d) || d < lo || d > INT_MAX)
             ok = false;
         for (int i = 0; ok && i < n; i++)
             out[i] = (int)d;
     } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == n) {
         int i = 0;
         for (const cJSON *it = v->child; it; it = it->next, i++) {
-            double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
-            if (!cJSON_IsNumber(it) || d != (double)(long)d || d < lo || d > INT_MAX) {
+            if (!json_integer(it, &d) || d < lo || d > INT_MAX) {
                 ok = false;
                 break;
             }
