@@ -281,8 +281,11 @@ kcc_status kcc_model_load(kcc_trainer *t, const char *dir, kcc_error *err)
     kcc_optimizer *o = &t->optimizer;
     size_t slots = (size_t)o->nslots * (size_t)o->n;
     need = STATE_HEADER + 4 * slots;
+    /* Read as much as any optimizer's state for this model can be (3
+     * slots a parameter at most), so that the header says what differs. */
+    size_t most = STATE_HEADER + 4 * 3 * (size_t)o->n;
     errno = 0;
-    st = read_inside(dir, "training_state.bin", need, &data, &len, err);
+    st = read_inside(dir, "training_state.bin", most, &data, &len, err);
     if (st == KCC_ERR_IO && errno == ENOENT)
         return KCC_OK; /* weights only: a fresh optimizer */
     if (st != KCC_OK && st != KCC_ERR_FORMAT)
