@@ -4,12 +4,17 @@
 #   demo  install the Debian packages kcc needs, build it, compile the
 #         bundled trained XOR model (models/xor_trained) to C, build that
 #         C and run it
-#   test  the same set-up, then the whole test suite: the normal build
-#         (with the --blas tests, linked with OpenBLAS), a build under
-#         AddressSanitizer + UndefinedBehaviorSanitizer, and a clang build
-#         (warnings are errors in all three; the minutes-long training
-#         runs, label "slow", only in the first); with npm, also
-#         TensorFlow.js in tools/tfjs for the tests that use it
+#   test  the same set-up, then the whole test suite in three builds:
+#         gcc Release (-O3, with the --blas tests linked with OpenBLAS),
+#         AddressSanitizer + UndefinedBehaviorSanitizer with gcc, and the
+#         same with clang at -O3 (clang's UBSan also checks float-to-int
+#         conversions).  kcc and its runtime are also compiled in the
+#         Debug, RelWithDebInfo and Release build types with both
+#         compilers.  Warnings are errors everywhere.  The minutes-long
+#         runs (label "slow") and the sweep of generated code over shapes
+#         and compilers (label "sweep") run once, in the first build.
+#         With npm, also TensorFlow.js in tools/tfjs for the tests that
+#         use it
 #
 # Run as root (or with sudo available) on a fresh Debian 12 machine.
 set -eu
@@ -17,7 +22,8 @@ cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 # ---- Debian packages -------------------------------------------------------
-PACKAGES="build-essential cmake ninja-build pkg-config libcjson-dev zlib1g-dev clang libopenblas-dev"
+PACKAGES="build-essential cmake ninja-build pkg-config libcjson-dev zlib1g-dev clang libclang-rt-14-dev
+          libopenblas-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross valgrind"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -31,17 +37,18 @@ if [ -n "$missing" ]; then
     $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 
-build() { # dir [target], then cmake options...
-    dir=$1 target=$2
-    shift 2
-    echo "== building in $dir"
-    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-    cmake --build "$dir" -j "$JOBS" --target "$target"
+build() { # dir build-type targets, then cmake options...
+    dir=$1 type=$2 targets=$3
+    shift 3
+    echo "== building $targets in $dir ($type${*:+ }$*)"
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
+    # shellcheck disable=SC2086 # targets is a list
+    cmake --build "$dir" -j "$JOBS" --target $targets
 }
 
 case "${1:-}" in
 demo)
-    build build kcc
+    build build Release kcc
     mkdir -p build/demo
     echo "== kcc models/xor_trained/model.json -o build/demo/xor.c"
     build/kcc models/xor_trained/model.json -o build/demo/xor.c
@@ -58,14 +65,25 @@ test)
         (cd tools/tfjs && npm ci --no-audit --no-fund --loglevel=error) ||
             echo "== TensorFlow.js not installed: its tests will be skipped"
     fi
-    build build all -DKCC_OPENBLAS=ON
+    # Warnings are errors in every build type users pick: kcc and its
+    # runtime with both compilers in each.
+    for cc in gcc clang; do
+        for type in Debug RelWithDebInfo Release; do
+            build "build-$type-$cc" "$type" "kcc kcc_runtime" -DCMAKE_C_COMPILER=$cc
+        done
+    done
+    # The whole suite three times: gcc Release (with the --blas tests, the
+    # long runs of label "slow" and the generated-code sweep of label
+    # "sweep", which uses every compiler whatever built kcc), then under
+    # ASan+UBSan with gcc, and with clang at -O3 (clang's UBSan also checks
+    # float-to-integer conversions).
+    build build Release all -DCMAKE_C_COMPILER=gcc -DKCC_OPENBLAS=ON
     (cd build && ctest -j "$JOBS" --output-on-failure)
-    # The long training runs (label "slow") once, in the normal build.
-    build build-asan all -DKCC_SANITIZE=ON
-    (cd build-asan && ctest -j "$JOBS" --output-on-failure -LE slow)
-    build build-clang all -DCMAKE_C_COMPILER=clang
-    (cd build-clang && ctest -j "$JOBS" --output-on-failure -LE slow)
-    echo "== all tests passed (gcc, gcc with ASan+UBSan, clang)"
+    build build-asan RelWithDebInfo all -DCMAKE_C_COMPILER=gcc -DKCC_SANITIZE=ON
+    (cd build-asan && ctest -j "$JOBS" --output-on-failure -LE 'slow|sweep')
+    build build-asan-clang Release all -DCMAKE_C_COMPILER=clang -DKCC_SANITIZE=ON
+    (cd build-asan-clang && ctest -j "$JOBS" --output-on-failure -LE 'slow|sweep')
+    echo "== all tests passed (gcc Release, ASan+UBSan with gcc and with clang -O3)"
     ;;
 *)
     echo "usage: tools/quickstart.sh demo|test" >&2
